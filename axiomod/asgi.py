@@ -1,0 +1,14 @@
+"""ASGI entry point that validates the ``AXIOMOD`` setting before serving (see ``axiomod.wsgi``)."""
+
+from __future__ import annotations
+
+import django
+from django.core.handlers.asgi import ASGIHandler
+
+from axiomod.startup import ensure_valid_configuration
+
+
+def get_asgi_application() -> ASGIHandler:
+    django.setup(set_prefix=False)
+    ensure_valid_configuration()
+    return ASGIHandler()

@@ -1,0 +1,82 @@
+"""System checks for the ``AXIOMOD`` setting, run by ``manage.py check`` and at start-up.
+
+Ids: ``axiomod.E001`` unknown key, ``E002`` wrong type, ``E003`` invalid or out-of-range
+value, ``E004`` missing required value, ``E005`` unknown database alias, ``E006`` a dotted
+path that cannot be imported; ``W001`` a section whose app is not installed. Each app
+registers its own checks in its ``checks.py`` with ids from its own range (see
+docs/configuration.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings as django_settings
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.utils.module_loading import import_string
+
+from axiomod.conf import SECTIONS, section_class, settings
+
+TAG = "axiomod"
+
+
+@register(TAG, Tags.compatibility)
+def check_axiomod_setting(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Every schema error of the ``AXIOMOD`` block, with the path and the valid choices."""
+    settings.reload()  # checks may run after the environment or settings changed
+    messages: list[CheckMessage] = []
+    for error in settings.errors:
+        where = error.setting if error.env is None else f"{error.env} (default of {error.setting})"
+        messages.append(
+            Error(
+                f"{where}: {error.message}.", hint=error.hint, obj="settings.AXIOMOD", id=error.id
+            )
+        )
+    raw = getattr(django_settings, "AXIOMOD", {})
+    if isinstance(raw, dict):
+        for name in SECTIONS:
+            app = section_class(name).app
+            if name in raw and app is not None and not apps.is_installed(app):
+                messages.append(
+                    Warning(
+                        f'AXIOMOD["{name}"] is set but {app!r} is not in INSTALLED_APPS, '
+                        "so nothing reads it.",
+                        hint=f"Add {app!r} to INSTALLED_APPS or remove the section.",
+                        obj="settings.AXIOMOD",
+                        id="axiomod.W001",
+                    )
+                )
+    if not messages:
+        messages.extend(_check_core_references())
+    return messages
+
+
+def _check_core_references() -> Iterable[CheckMessage]:
+    """Settings of the core sections that name things outside ``AXIOMOD``."""
+    for i, alias in enumerate(settings.db.replicas):
+        if alias not in django_settings.DATABASES:
+            yield Error(
+                f'AXIOMOD["db"]["replicas"][{i}]: {alias!r} is not an alias in DATABASES.',
+                hint="known aliases: " + ", ".join(django_settings.DATABASES),
+                obj="settings.AXIOMOD",
+                id="axiomod.E005",
+            )
+    for i, dotted in enumerate(settings.grpc.handlers):
+        problem = importable(dotted)
+        if problem:
+            yield Error(
+                f'AXIOMOD["grpc"]["handlers"][{i}]: {problem}.',
+                obj="settings.AXIOMOD",
+                id="axiomod.E006",
+            )
+
+
+def importable(dotted: str) -> str | None:
+    """Why ``dotted`` cannot be imported, or None; shared by the apps' own checks."""
+    try:
+        import_string(dotted)
+    except ImportError as exc:
+        return f"cannot import {dotted!r} ({exc})"
+    return None

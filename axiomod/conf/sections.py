@@ -1,0 +1,246 @@
+"""The sections of ``AXIOMOD`` read by the core ``axiomod`` app: top level, tracing, db, gRPC.
+
+The other sections live beside the app that reads them (``axiomod_metrics.conf`` and so
+on); :data:`axiomod.conf.loader.SECTIONS` lists them all.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable
+from typing import Literal
+
+from .schema import Section, setting
+
+_SERVICE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,62}$")
+
+
+def _service_name(value: str) -> str | None:
+    if not _SERVICE_NAME.match(value):
+        return "must be 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit"
+    return None
+
+
+def _url_path(value: str) -> str | None:
+    if not value.startswith("/"):
+        return f"{value!r} must start with '/'"
+    return None
+
+
+def _endpoint(value: str) -> str | None:
+    if not re.match(r"^(https?)://[^\s/]+", value):
+        return f"{value!r} must be an http:// or https:// URL"
+    return None
+
+
+@dataclasses.dataclass(frozen=True)
+class CoreSettings(Section):
+    """Top-level keys of ``AXIOMOD`` that every app shares."""
+
+    title = "Top level"
+
+    service_name: str = setting(
+        "django-service",
+        doc="Name of the service in metrics, traces and logs.",
+        env="OTEL_SERVICE_NAME",
+        check=_service_name,
+        go_key="app.name",
+    )
+    environment: str = setting(
+        "development",
+        doc="Deployment environment (``deployment.environment`` on traces).",
+        env="AXIOMOD_ENVIRONMENT",
+        go_key="app.environment",
+    )
+    version: str = setting(
+        "",
+        doc="Version of the service (``service.version`` on traces); empty means unknown.",
+        env="AXIOMOD_SERVICE_VERSION",
+        go_key="app.version",
+    )
+
+
+def _exporter_from_env(text: str) -> str:
+    """``OTEL_TRACES_EXPORTER`` names ``otlp`` for both protocols; the protocol variable decides.
+
+    Reading ``OTEL_EXPORTER_OTLP_PROTOCOL`` here keeps the mapping of OTel's standard
+    variables in one place.
+    """
+    import os
+
+    first = text.split(",")[0].strip()
+    if first == "otlp":
+        protocol = os.environ.get(
+            "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", os.environ.get("OTEL_EXPORTER_OTLP_PROTOCOL", "")
+        )
+        return "otlp-http" if protocol.startswith("http") else "otlp"
+    return first
+
+
+_PROPAGATORS = ("tracecontext", "baggage", "b3", "b3multi", "jaeger", "none")
+
+
+@dataclasses.dataclass(frozen=True)
+class BatchSettings(Section):
+    """Batch span processor knobs; the defaults are the OpenTelemetry SDK's."""
+
+    title = "Tracing batch export"
+
+    max_queue_size: int = setting(
+        2048,
+        doc="Spans buffered before new ones are dropped.",
+        min=1,
+        env="OTEL_BSP_MAX_QUEUE_SIZE",
+    )
+    max_export_batch_size: int = setting(
+        512,
+        doc="Spans sent per export call; at most ``max_queue_size``.",
+        min=1,
+        env="OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
+    )
+    schedule_delay_ms: int = setting(
+        5000, doc="Delay between two exports, in ms.", min=1, env="OTEL_BSP_SCHEDULE_DELAY"
+    )
+    export_timeout_ms: int = setting(
+        30000, doc="Time allowed for one export, in ms.", min=1, env="OTEL_BSP_EXPORT_TIMEOUT"
+    )
+
+    def validate(self) -> Iterable[tuple[str, str]]:
+        if self.max_export_batch_size > self.max_queue_size:
+            yield (
+                "max_export_batch_size",
+                f"{self.max_export_batch_size} is larger than max_queue_size "
+                f"({self.max_queue_size})",
+            )
+
+
+@dataclasses.dataclass(frozen=True)
+class TracingSettings(Section):
+    """OpenTelemetry tracing, configured once per process by ``axiomod.tracing``."""
+
+    title = "Tracing"
+
+    exporter: Literal["otlp", "otlp-http", "jaeger", "console", "none"] = setting(
+        "none",
+        doc=(
+            "Where spans go: ``otlp`` (gRPC), ``otlp-http``, ``jaeger`` (OTLP to Jaeger's "
+            "own OTLP port), ``console`` or ``none``."
+        ),
+        env="OTEL_TRACES_EXPORTER",
+        env_parser=_exporter_from_env,
+        go_key="observability.tracingExporterType",
+    )
+    endpoint: str | None = setting(
+        None,
+        doc="Collector URL; None uses the exporter's default (localhost:4317 / :4318).",
+        env=("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"),
+        check=_endpoint,
+        go_key="observability.tracingExporterURL",
+    )
+    sample_ratio: float = setting(
+        1.0,
+        doc="Share of new traces sampled (0 never, 1 always); callers' decisions are kept.",
+        min=0.0,
+        max=1.0,
+        env="OTEL_TRACES_SAMPLER_ARG",
+        go_key="observability.tracingSampleRatio",
+    )
+    service_name: str | None = setting(
+        None,
+        doc="Overrides the top-level ``service_name`` on traces.",
+        check=_service_name,
+    )
+    resource_attributes: dict[str, str] = setting(
+        {},
+        doc="Extra resource attributes, e.g. ``{'k8s.cluster.name': 'prod'}``.",
+        env="OTEL_RESOURCE_ATTRIBUTES",
+    )
+    propagators: tuple[str, ...] = setting(
+        ("tracecontext", "baggage"),
+        doc="Context propagation formats, in order.",
+        choices=_PROPAGATORS,
+        env="OTEL_PROPAGATORS",
+    )
+    headers: dict[str, str] = setting(
+        {},
+        doc="Headers sent with every export (authenticated collectors).",
+        env=("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS"),
+    )
+    insecure: bool | None = setting(
+        None,
+        doc="Plain-text gRPC to the collector; None decides from the endpoint's scheme.",
+        env=("OTEL_EXPORTER_OTLP_TRACES_INSECURE", "OTEL_EXPORTER_OTLP_INSECURE"),
+    )
+    timeout: float = setting(
+        10.0, doc="Seconds allowed per export request.", min=0.0, min_exclusive=True
+    )
+    batch: BatchSettings = setting(BatchSettings(), doc="Batch span processor settings.")
+    excluded_paths: tuple[str, ...] = setting(
+        (),
+        doc="URL paths never traced, in addition to the health and metrics endpoints.",
+        check=lambda paths: next((_url_path(p) for p in paths if _url_path(p)), None),
+    )
+    trace_probes: bool = setting(
+        False, doc="Also trace the health and metrics endpoints (off: probes are noise)."
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class DatabaseSettings(Section):
+    """Instrumentation of Django's databases (the pool itself is set per alias)."""
+
+    title = "Database"
+
+    slow_query_ms: float = setting(
+        200.0,
+        doc="Queries slower than this (ms) are logged on ``axiomod.db.slow``; 0 logs all.",
+        min=0.0,
+        go_key="database.slowQueryThreshold",
+    )
+    log_params: bool = setting(
+        False, doc="Include query parameters in the slow-query log (they may hold personal data)."
+    )
+    slow_query_sample_rate: float = setting(
+        1.0, doc="Share of slow queries that are logged.", min=0.0, max=1.0
+    )
+    query_metrics: bool = setting(True, doc="Record ``db_query_duration_seconds``.")
+    replicas: tuple[str, ...] = setting(
+        (),
+        doc="``DATABASES`` aliases used for reads by ``axiomod.db.routers.PrimaryReplicaRouter``.",
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class GrpcSettings(Section):
+    """The gRPC server that ``axiomod`` runs for the project."""
+
+    title = "gRPC"
+
+    host: str = setting("0.0.0.0", doc="Address the server binds.", go_key="grpc.host")
+    port: int = setting(50051, doc="Port the server binds.", min=1, max=65535, go_key="grpc.port")
+    max_workers: int = setting(10, doc="Threads of the synchronous server.", min=1)
+    asyncio: bool = setting(False, doc="Run a ``grpc.aio`` server instead of a thread pool.")
+    handlers: tuple[str, ...] = setting(
+        (),
+        doc="Dotted paths of ``register(server)`` functions that add services.",
+    )
+    reflection: bool = setting(False, doc="Serve the gRPC server reflection service.")
+    max_message_bytes: int = setting(
+        4 * 1024 * 1024, doc="Largest message received or sent, in bytes.", min=1024
+    )
+    keepalive_time_ms: int | None = setting(
+        None, doc="Interval of keepalive pings; None keeps grpcio's default.", min=1000
+    )
+    grace_period: float = setting(
+        10.0, doc="Seconds in-flight calls get to finish on SIGTERM.", min=0.0
+    )
+    tls_cert: str | None = setting(None, doc="Path of the PEM certificate chain (TLS on).")
+    tls_key: str | None = setting(None, doc="Path of the PEM private key.")
+
+    def validate(self) -> Iterable[tuple[str, str]]:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            yield (
+                "tls_key" if self.tls_key is None else "tls_cert",
+                "tls_cert and tls_key must be set together",
+            )

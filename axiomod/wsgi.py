@@ -1,0 +1,19 @@
+"""WSGI entry point that validates the ``AXIOMOD`` setting before serving.
+
+gunicorn does not run Django's system checks, so without this a typo'd setting would
+only surface as a traceback on the first request that reads it. Use it in place of
+``django.core.wsgi.get_wsgi_application``.
+"""
+
+from __future__ import annotations
+
+import django
+from django.core.handlers.wsgi import WSGIHandler
+
+from axiomod.startup import ensure_valid_configuration
+
+
+def get_wsgi_application() -> WSGIHandler:
+    django.setup(set_prefix=False)
+    ensure_valid_configuration()
+    return WSGIHandler()

@@ -1,0 +1,77 @@
+"""``AXIOMOD["jobs"]``: the Celery app, its broker and the RedBeat schedule."""
+
+from __future__ import annotations
+
+import dataclasses
+import zoneinfo
+from collections.abc import Iterable
+from typing import Any
+
+from axiomod.conf import Section, setting
+
+
+def _timezone(value: str) -> str | None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return f"{value!r} is not a known time zone"
+    return None
+
+
+@dataclasses.dataclass(frozen=True)
+class ScheduleEntry(Section):
+    """One periodic job: a cron expression or a fixed interval."""
+
+    title = "Jobs schedule entry"
+
+    task: str = setting(required=True, doc="Registered task name.")
+    cron: str | None = setting(None, doc="Five-field cron expression, e.g. ``0 3 * * *``.")
+    every: float | None = setting(None, doc="Interval in seconds.", min=0.0, min_exclusive=True)
+    args: tuple[Any, ...] = setting((), doc="Positional arguments.")
+    kwargs: dict[str, Any] = setting({}, doc="Keyword arguments.")
+    timezone: str | None = setting(None, doc="Time zone of the cron expression.", check=_timezone)
+    queue: str | None = setting(None, doc="Queue the job is sent to.")
+
+    def validate(self) -> Iterable[tuple[str, str]]:
+        if (self.cron is None) == (self.every is None):
+            yield ("cron", "set exactly one of cron and every")
+        elif self.cron is not None and len(self.cron.split()) != 5:
+            yield ("cron", f"{self.cron!r} must have five fields (minute hour day month weekday)")
+
+
+@dataclasses.dataclass(frozen=True)
+class JobsSettings(Section):
+    """Celery workers and beat, read by ``axiomod_jobs``."""
+
+    title = "Jobs"
+    app = "axiomod_jobs"
+
+    broker_url: str | None = setting(
+        None,
+        doc="Celery broker; None runs jobs eagerly in-process.",
+        env="CELERY_BROKER_URL",
+        go_key="worker.redisAddr",
+    )
+    result_backend: str | None = setting(
+        None, doc="Celery result backend.", env="CELERY_RESULT_BACKEND"
+    )
+    default_queue: str = setting("default", doc="Queue of jobs that name none.")
+    timezone: str = setting("UTC", doc="Time zone of cron schedules.", check=_timezone)
+    time_limit: float | None = setting(
+        300.0, doc="Hard time limit per job, in seconds.", min=0.0, min_exclusive=True
+    )
+    soft_time_limit: float | None = setting(
+        None, doc="Soft time limit (raises in the job), in seconds.", min=0.0, min_exclusive=True
+    )
+    concurrency: int | None = setting(
+        None, doc="Worker processes; None uses the CPU count.", min=1, go_key="worker.concurrency"
+    )
+    schedule: dict[str, ScheduleEntry] = setting({}, doc="Periodic jobs by name.")
+
+    def validate(self) -> Iterable[tuple[str, str]]:
+        if (
+            self.time_limit is not None
+            and self.soft_time_limit is not None
+            and self.soft_time_limit >= self.time_limit
+        ):
+            yield ("soft_time_limit", "must be shorter than time_limit")

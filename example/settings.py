@@ -1,0 +1,86 @@
+"""Settings of the example service.
+
+Embedded defaults need no external service: SQLite in ``var/`` and the local-memory
+cache. ``DATABASE_URL`` switches the database (``postgres://``, ``mysql://`` /
+``mariadb://``, ``sqlite:///``), which is how the integration tests run the same
+service against PostgreSQL and MariaDB.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("AXIOMOD_VAR_DIR", BASE_DIR / "var"))
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "insecure-example-key-change-me-in-production")
+DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1"
+ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "axiomod",
+    "axiomod_metrics",
+    "axiomod_health",
+    "axiomod_auth",
+    "axiomod_messaging",
+    "axiomod_jobs",
+    "example.invoices",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+]
+
+ROOT_URLCONF = "example.urls"
+WSGI_APPLICATION = "example.wsgi.application"
+ASGI_APPLICATION = "example.asgi.application"
+
+DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'example.sqlite3'}"
+if DATABASE_URL.startswith("mariadb://"):
+    # dj-database-url knows the scheme as mysql://; MariaDB speaks the same protocol.
+    DATABASE_URL = "mysql://" + DATABASE_URL.removeprefix("mariadb://")
+if DATABASE_URL.startswith("mysql"):
+    # PyMySQL (the `mysql` extra) stands in for mysqlclient, which needs C headers to build.
+    import pymysql
+
+    pymysql.install_as_MySQLdb()
+
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+}
+
+# The one axiomod block. Every key is documented in docs/configuration.md and validated
+# by `python manage.py check`.
+AXIOMOD = {
+    "service_name": "invoices",
+    "environment": os.environ.get("AXIOMOD_ENVIRONMENT", "development"),
+    "metrics": {"path": "/metrics"},
+    "tracing": {"exporter": os.environ.get("AXIOMOD_TRACING_EXPORTER", "none")},
+    "health": {"check_timeout": 1.0, "cache_ttl": 2.0},
+    "db": {"slow_query_ms": 200},
+}

@@ -1,0 +1,13 @@
+"""WSGI entry point: ``gunicorn example.wsgi``.
+
+``axiomod.wsgi.get_wsgi_application`` validates the AXIOMOD block before the first
+request, so a misconfigured worker fails at boot with the setting named.
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "example.settings")
+
+from axiomod.wsgi import get_wsgi_application  # noqa: E402
+
+application = get_wsgi_application()
