@@ -38,9 +38,11 @@ def test_invalid_section_raises_naming_the_setting():
 
 
 def test_ensure_valid_lists_every_error():
-    with override_settings(AXIOMOD={"tracing": {"sample_ratio": 7}, "metricz": {}}):
-        with pytest.raises(ImproperlyConfigured) as info:
-            settings.ensure_valid()
+    with (
+        override_settings(AXIOMOD={"tracing": {"sample_ratio": 7}, "metricz": {}}),
+        pytest.raises(ImproperlyConfigured) as info,
+    ):
+        settings.ensure_valid()
     text = str(info.value)
     assert 'AXIOMOD["metricz"]' in text and 'AXIOMOD["tracing"]["sample_ratio"]' in text
 

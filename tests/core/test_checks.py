@@ -40,9 +40,11 @@ def test_each_error_kind_becomes_a_check_error_with_its_id():
 
 
 def test_call_command_check_fails_on_errors():
-    with override_settings(AXIOMOD={"tracing": {"exporter": "zipkin"}}):
-        with pytest.raises(SystemCheckError, match=r"axiomod\.E003"):
-            call_command("check")
+    with (
+        override_settings(AXIOMOD={"tracing": {"exporter": "zipkin"}}),
+        pytest.raises(SystemCheckError, match=r"axiomod\.E003"),
+    ):
+        call_command("check")
 
 
 def test_unknown_database_alias_in_replicas():

@@ -1,0 +1,48 @@
+"""The ``axiomod`` console script installed by the package."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import axiomod
+from axiomod.cli import main
+
+
+def console_script() -> str:
+    found = shutil.which("axiomod", path=str(Path(sys.executable).parent))
+    assert found, "the axiomod console script is not installed next to the interpreter"
+    return found
+
+
+def test_help_lists_the_commands_and_exits_0():
+    result = subprocess.run([console_script(), "--help"], capture_output=True, text=True)
+    assert result.returncode == 0
+    for command in ("migrate", "validator", "generate", "new"):
+        assert command in result.stdout
+
+
+def test_no_arguments_prints_help():
+    result = subprocess.run([console_script()], capture_output=True, text=True)
+    assert result.returncode == 0
+    assert result.stdout.startswith("usage: axiomod")
+
+
+def test_version():
+    result = subprocess.run([console_script(), "--version"], capture_output=True, text=True)
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"axiomod {axiomod.__version__}"
+    assert axiomod.__version__ == "1.3.0.dev0"
+
+
+def test_unknown_command_is_a_usage_error():
+    result = subprocess.run([console_script(), "frobnicate"], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "invalid choice" in result.stderr
+
+
+def test_command_not_yet_available_exits_2(capsys):
+    assert main(["migrate"]) == 2
+    assert "not available" in capsys.readouterr().err

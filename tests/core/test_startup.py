@@ -1,0 +1,59 @@
+"""The WSGI/ASGI entry points refuse to start with an invalid AXIOMOD block."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.test import override_settings
+
+from axiomod.startup import ensure_valid_configuration
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_valid_configuration_starts():
+    ensure_valid_configuration()
+
+
+def test_invalid_configuration_refuses_to_start_naming_the_setting():
+    with (
+        override_settings(AXIOMOD={"metrics": {"path": "metrics"}}),
+        pytest.raises(ImproperlyConfigured, match=r'AXIOMOD\["metrics"\]\["path"\]'),
+    ):
+        ensure_valid_configuration()
+
+
+@pytest.mark.parametrize("entry", ["example.wsgi", "example.asgi"])
+def test_server_entry_point_fails_at_import_not_at_first_request(entry):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.core.bad_settings"}
+    result = subprocess.run(
+        [sys.executable, "-c", f"import {entry}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: axiomod cannot start" in result.stderr
+    assert 'AXIOMOD["metrics"]["port"]' in result.stderr
+
+
+@pytest.mark.parametrize("entry", ["example.wsgi", "example.asgi"])
+def test_server_entry_point_loads_with_valid_settings(entry):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "example.settings"}
+    result = subprocess.run(
+        [sys.executable, "-c", f"import {entry}; print(type({entry}.application).__name__)"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() in {"WSGIHandler", "ASGIHandler"}
