@@ -4,6 +4,6 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "example.settings")
 
-from axiomod.asgi import get_asgi_application  # noqa: E402
+from axiomod.asgi import get_asgi_application
 
 application = get_asgi_application()

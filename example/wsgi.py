@@ -8,6 +8,6 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "example.settings")
 
-from axiomod.wsgi import get_wsgi_application  # noqa: E402
+from axiomod.wsgi import get_wsgi_application
 
 application = get_wsgi_application()

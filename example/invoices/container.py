@@ -1,0 +1,43 @@
+"""Composition root of the invoices module: the one place that wires concrete classes.
+
+Deliveries ask ``use_cases()`` for ready-made use cases instead of constructing
+repositories themselves, so swapping the storage (or a fake in a test) is a change here
+only, and the HTTP and gRPC deliveries share one wiring.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from example.invoices.infrastructure.persistence.django_repository import (
+    DjangoInvoiceRepository,
+)
+from example.invoices.service import InvoiceService
+from example.invoices.usecase import CreateInvoice, GetInvoice, ListInvoices
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceUseCases:
+    """Everything a delivery can do with invoices."""
+
+    create: CreateInvoice
+    get: GetInvoice
+    list: ListInvoices
+
+
+@functools.cache
+def use_cases() -> InvoiceUseCases:
+    """Build the use cases once per process.
+
+    Cached because every piece is stateless (the Django repository looks the database
+    connection up per call), so there is nothing to rebuild per request. Call
+    ``use_cases.cache_clear()`` to rewire, e.g. in a test.
+    """
+    repository = DjangoInvoiceRepository()
+    service = InvoiceService()
+    return InvoiceUseCases(
+        create=CreateInvoice(repository, service),
+        get=GetInvoice(repository),
+        list=ListInvoices(repository),
+    )

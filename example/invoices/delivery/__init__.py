@@ -1,0 +1,1 @@
+"""Deliveries: protocols through which clients reach the use cases (HTTP, gRPC)."""

@@ -1,0 +1,1 @@
+"""JSON-over-HTTP delivery of the invoices module, written with plain Django views."""

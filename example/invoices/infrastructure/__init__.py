@@ -1,0 +1,1 @@
+"""Infrastructure: the adapters that implement the inner layers' ports with real technology."""
