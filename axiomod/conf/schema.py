@@ -87,7 +87,7 @@ def setting(
     min_exclusive: bool = False,
     choices: Iterable[str] | None = None,
     env: str | tuple[str, ...] = (),
-    env_parser: Callable[[str], Any] | None = None,
+    env_parser: Callable[[str, Mapping[str, str]], Any] | None = None,
     check: Callable[[Any], str | None] | None = None,
     go_key: str | None = None,
 ) -> Any:
@@ -97,7 +97,8 @@ def setting(
     restricts strings (and items of a tuple of strings) beyond what a ``Literal`` says;
     ``check`` returns an error text for values the type cannot express (a path that
     must start with ``/``, increasing buckets). ``env`` names environment variables read,
-    in order, when the user leaves the key out; ``env_parser`` converts their text.
+    in order, when the user leaves the key out; ``env_parser(text, environ)`` converts
+    their text when the generic reading of the type is not enough.
     ``go_key`` is the Go framework's name of the same setting, for the mapping table.
     """
     metadata = {
@@ -216,6 +217,7 @@ def _load(cls: type[Section], raw: Any, path, collector: _Collector) -> Section:
                 _keys_hint(cls, key if isinstance(key, str) else None),
             )
     values: dict[str, Any] = {}
+    errors_before = len(collector.errors)
     for f, tp in section_fields(cls):
         fpath = (*path, f.name)
         meta = f.metadata
@@ -240,6 +242,10 @@ def _load(cls: type[Section], raw: Any, path, collector: _Collector) -> Section:
                 hint += f" It may also come from {' or '.join(meta['env'])}."
             collector.add(ErrorKind.MISSING_VALUE, fpath, "required setting is missing", hint)
     instance = cls(**values)
+    if len(collector.errors) > errors_before:
+        # Cross-field rules would judge the defaults that stand in for the bad
+        # values and report errors the user did not make.
+        return instance
     for name, message in instance.validate():
         collector.add(ErrorKind.INVALID_VALUE, (*path, name), message)
     return instance
@@ -250,9 +256,13 @@ def _from_environment(f: dataclasses.Field, tp: Any, path, collector: _Collector
         text = collector.environ.get(var)
         if text is None or text.strip() == "":
             continue
-        parser = f.metadata["env_parser"] or (lambda t: parse_env_text(t, tp))
+        parser = f.metadata["env_parser"]
         try:
-            parsed = parser(text.strip())
+            parsed = (
+                parser(text.strip(), collector.environ)
+                if parser
+                else parse_env_text(text.strip(), tp)
+            )
         except (TypeError, ValueError) as exc:
             collector.add(ErrorKind.INVALID_VALUE, path, f"{text!r} cannot be read: {exc}", env=var)
             return _INVALID

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Literal
 
 from .schema import Section, setting
@@ -61,18 +61,16 @@ class CoreSettings(Section):
     )
 
 
-def _exporter_from_env(text: str) -> str:
+def _exporter_from_env(text: str, environ: Mapping[str, str]) -> str:
     """``OTEL_TRACES_EXPORTER`` names ``otlp`` for both protocols; the protocol variable decides.
 
     Reading ``OTEL_EXPORTER_OTLP_PROTOCOL`` here keeps the mapping of OTel's standard
     variables in one place.
     """
-    import os
-
     first = text.split(",")[0].strip()
     if first == "otlp":
-        protocol = os.environ.get(
-            "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", os.environ.get("OTEL_EXPORTER_OTLP_PROTOCOL", "")
+        protocol = environ.get(
+            "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", environ.get("OTEL_EXPORTER_OTLP_PROTOCOL", "")
         )
         return "otlp-http" if protocol.startswith("http") else "otlp"
     return first

@@ -205,10 +205,11 @@ class TestEnvironmentDefaults:
         ).values["tracing"]
         assert tracing.sample_ratio == 0.5
 
-    def test_otlp_exporter_follows_protocol_variable(self, monkeypatch):
-        monkeypatch.setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
-        tracing = validate({}, {"OTEL_TRACES_EXPORTER": "otlp"}).values["tracing"]
-        assert tracing.exporter == "otlp-http"
+    def test_otlp_exporter_follows_protocol_variable(self):
+        environ = {"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf"}
+        assert validate({}, environ).values["tracing"].exporter == "otlp-http"
+        environ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "grpc"
+        assert validate({}, environ).values["tracing"].exporter == "otlp"
 
     @pytest.mark.parametrize(
         ("environ", "variable", "fragment"),
