@@ -1,10 +1,10 @@
 """System checks for the ``AXIOMOD`` setting, run by ``manage.py check`` and at start-up.
 
 Ids: ``axiomod.E001`` unknown key, ``E002`` wrong type, ``E003`` invalid or out-of-range
-value, ``E004`` missing required value, ``E005`` unknown database alias, ``E006`` a dotted
-path that cannot be imported; ``W001`` a section whose app is not installed. Each app
-registers its own checks in its ``checks.py`` with ids from its own range (see
-docs/configuration.md).
+value, ``E004`` missing required value, ``W001`` a section whose app is not installed;
+``E060`` a gRPC handler that cannot be imported, ``E070`` an unknown database alias in
+``db.replicas``. Each app registers its own checks in its ``checks.py`` with ids from
+its own range (see docs/configuration.md).
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def check_axiomod_setting(app_configs: Any = None, **kwargs: Any) -> list[CheckM
                         id="axiomod.W001",
                     )
                 )
-    if not messages:
+    if not any(m.is_serious() for m in messages):
         messages.extend(_check_core_references())
     return messages
 
@@ -61,7 +61,7 @@ def _check_core_references() -> Iterable[CheckMessage]:
                 f'AXIOMOD["db"]["replicas"][{i}]: {alias!r} is not an alias in DATABASES.',
                 hint="known aliases: " + ", ".join(django_settings.DATABASES),
                 obj="settings.AXIOMOD",
-                id="axiomod.E005",
+                id="axiomod.E070",
             )
     for i, dotted in enumerate(settings.grpc.handlers):
         problem = importable(dotted)
@@ -69,7 +69,7 @@ def _check_core_references() -> Iterable[CheckMessage]:
             yield Error(
                 f'AXIOMOD["grpc"]["handlers"][{i}]: {problem}.',
                 obj="settings.AXIOMOD",
-                id="axiomod.E006",
+                id="axiomod.E060",
             )
 
 

@@ -25,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="axiomod",
         description="Tooling for axiomod Django services.",
-        epilog="Inside a project every command is also `python manage.py axiomod_<command>`.",
+        epilog="The commands arrive during the 1.3.0 cycle; see docs/index.md.",
     )
     parser.add_argument("--version", action="version", version=f"axiomod {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -50,7 +50,6 @@ class JobsSettings(Section):
         None,
         doc="Celery broker; None runs jobs eagerly in-process.",
         env="CELERY_BROKER_URL",
-        go_key="worker.redisAddr",
     )
     result_backend: str | None = setting(
         None, doc="Celery result backend.", env="CELERY_RESULT_BACKEND"

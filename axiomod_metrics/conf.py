@@ -58,5 +58,7 @@ class MetricsSettings(Section):
         min=1,
     )
     excluded_paths: tuple[str, ...] = setting(
-        (), doc="URL paths whose requests are not counted (the scrape path never is)."
+        (),
+        doc="URL paths whose requests are not counted (the scrape path never is).",
+        check=lambda paths: next((_path(p) for p in paths if _path(p)), None),
     )

@@ -76,11 +76,11 @@ LOGGING = {
 
 # The one axiomod block. Every key is documented in docs/configuration.md and validated
 # by `python manage.py check`.
+# Keys left out take their defaults, and OTEL_* variables (OTEL_TRACES_EXPORTER,
+# OTEL_EXPORTER_OTLP_ENDPOINT, ...) and AXIOMOD_ENVIRONMENT still apply to them.
 AXIOMOD = {
     "service_name": "invoices",
-    "environment": os.environ.get("AXIOMOD_ENVIRONMENT", "development"),
     "metrics": {"path": "/metrics"},
-    "tracing": {"exporter": os.environ.get("AXIOMOD_TRACING_EXPORTER", "none")},
     "health": {"check_timeout": 1.0, "cache_ttl": 2.0},
     "db": {"slow_query_ms": 200},
 }

@@ -106,7 +106,7 @@ def render() -> str:
         parts += [
             f'### `AXIOMOD["{name}"]` — {cls.title}',
             "",
-            f"{(cls.__doc__ or '').strip()} Read by `{owner}`. {presence}",
+            f"{(cls.__doc__ or '').strip()} App: `{owner}`. {presence}",
             "",
             _table(cls, f'AXIOMOD["{name}"]'),
             "",

@@ -339,13 +339,21 @@ def _describe(tp: Any) -> str:
     if origin is Literal:
         return "one of " + ", ".join(repr(a) for a in get_args(tp))
     if origin is tuple:
-        return f"a list of {_describe(get_args(tp)[0])}"
+        return f"a list of {_plural(get_args(tp)[0])}"
     if origin is dict:
-        return f"a dict of {_describe(get_args(tp)[1])}"
+        return f"a dict of {_plural(get_args(tp)[1])}"
     if isinstance(tp, type) and issubclass(tp, Section):
         return "a dict"
     return {bool: "a boolean", int: "an integer", float: "a number", str: "a string"}.get(
         tp, getattr(tp, "__name__", str(tp))
+    )
+
+
+def _plural(tp: Any) -> str:
+    if isinstance(tp, type) and issubclass(tp, Section):
+        return "sections"
+    return {bool: "booleans", int: "integers", float: "numbers", str: "strings", Any: "values"}.get(
+        tp, _describe(tp)
     )
 
 

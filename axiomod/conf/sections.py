@@ -76,6 +76,31 @@ def _exporter_from_env(text: str, environ: Mapping[str, str]) -> str:
     return first
 
 
+_SAMPLERS = {
+    "always_on": 1.0,
+    "parentbased_always_on": 1.0,
+    "always_off": 0.0,
+    "parentbased_always_off": 0.0,
+}
+
+
+def _ratio_from_env(text: str, environ: Mapping[str, str]) -> float:
+    """``OTEL_TRACES_SAMPLER`` (+ ``_ARG`` for the ratio samplers) as a sample ratio.
+
+    ``OTEL_TRACES_SAMPLER_ARG`` alone is read as the ratio too: the spec ignores it
+    without a ratio sampler, but whoever sets it means a ratio.
+    """
+    try:
+        return float(text)  # OTEL_TRACES_SAMPLER_ARG on its own
+    except ValueError:
+        pass
+    if text in _SAMPLERS:
+        return _SAMPLERS[text]
+    if text in {"traceidratio", "parentbased_traceidratio"}:
+        return float(environ.get("OTEL_TRACES_SAMPLER_ARG", "1.0"))
+    raise ValueError("expected always_on, always_off, traceidratio or their parentbased_ forms")
+
+
 _PROPAGATORS = ("tracecontext", "baggage", "b3", "b3multi", "jaeger", "none")
 
 
@@ -141,7 +166,8 @@ class TracingSettings(Section):
         doc="Share of new traces sampled (0 never, 1 always); callers' decisions are kept.",
         min=0.0,
         max=1.0,
-        env="OTEL_TRACES_SAMPLER_ARG",
+        env=("OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG"),
+        env_parser=_ratio_from_env,
         go_key="observability.tracingSampleRatio",
     )
     service_name: str | None = setting(

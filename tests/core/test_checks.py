@@ -50,14 +50,14 @@ def test_call_command_check_fails_on_errors():
 def test_unknown_database_alias_in_replicas():
     with override_settings(AXIOMOD={"db": {"replicas": ["default", "replica1"]}}):
         messages = axiomod_messages()
-    assert [m.id for m in messages] == ["axiomod.E005"]
+    assert [m.id for m in messages] == ["axiomod.E070"]
     assert "'replica1'" in messages[0].msg and "default" in messages[0].hint
 
 
 def test_grpc_handler_that_cannot_be_imported():
     with override_settings(AXIOMOD={"grpc": {"handlers": ["example.nope.register"]}}):
         messages = axiomod_messages()
-    assert [m.id for m in messages] == ["axiomod.E006"]
+    assert [m.id for m in messages] == ["axiomod.E060"]
     assert 'AXIOMOD["grpc"]["handlers"][0]' in messages[0].msg
 
 
@@ -69,6 +69,15 @@ def test_section_of_an_app_that_is_not_installed_warns():
         messages = axiomod_messages()
     assert [m.id for m in messages] == ["axiomod.W001"]
     assert "'axiomod_jobs' is not in INSTALLED_APPS" in messages[0].msg
+
+
+def test_a_warning_does_not_hide_reference_errors():
+    from django.conf import settings as django_settings
+
+    apps = [a for a in django_settings.INSTALLED_APPS if a != "axiomod_jobs"]
+    with override_settings(INSTALLED_APPS=apps, AXIOMOD={"jobs": {}, "db": {"replicas": ["nope"]}}):
+        ids = sorted(m.id for m in axiomod_messages())
+    assert ids == ["axiomod.E070", "axiomod.W001"]
 
 
 def run_manage(*args, env_extra=None):

@@ -244,3 +244,26 @@ def test_every_setting_is_documented():
     for cls in classes:
         for field, _ in section_fields(cls):
             assert field.metadata.get("doc"), f"{cls.__name__}.{field.name} has no doc"
+
+
+@pytest.mark.parametrize(
+    ("environ", "ratio"),
+    [
+        ({"OTEL_TRACES_SAMPLER": "always_off"}, 0.0),
+        ({"OTEL_TRACES_SAMPLER": "parentbased_always_on"}, 1.0),
+        (
+            {"OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.1"},
+            0.1,
+        ),
+        ({"OTEL_TRACES_SAMPLER": "traceidratio"}, 1.0),
+        ({"OTEL_TRACES_SAMPLER_ARG": "0.3"}, 0.3),
+    ],
+)
+def test_otel_sampler_variables_become_the_sample_ratio(environ, ratio):
+    assert validate({}, environ).values["tracing"].sample_ratio == ratio
+
+
+def test_unsupported_otel_sampler_is_reported():
+    error = only_error({}, {"OTEL_TRACES_SAMPLER": "jaeger_remote"})
+    assert error.env == "OTEL_TRACES_SAMPLER"
+    assert "traceidratio" in error.message
