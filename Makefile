@@ -24,7 +24,8 @@ install: $(STAMP)
 ## make run: migrate the embedded SQLite database and serve the example with gunicorn.
 run: install
 	$(BIN)/python manage.py migrate --no-input
-	$(BIN)/gunicorn example.wsgi:application --bind $(HOST):$(PORT) --workers $(WORKERS) \
+	DJANGO_SETTINGS_MODULE=example.settings $(BIN)/gunicorn -c python:axiomod.gunicorn_config \
+		example.wsgi:application --bind $(HOST):$(PORT) --workers $(WORKERS) \
 		--access-logfile - --graceful-timeout 20
 
 ## make test: lint, format check, then the whole test suite.

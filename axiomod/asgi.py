@@ -5,10 +5,13 @@ from __future__ import annotations
 import django
 from django.core.handlers.asgi import ASGIHandler
 
+from axiomod.signals import serving_started
 from axiomod.startup import ensure_valid_configuration
 
 
 def get_asgi_application() -> ASGIHandler:
     django.setup(set_prefix=False)
     ensure_valid_configuration()
-    return ASGIHandler()
+    handler = ASGIHandler()
+    serving_started.send(sender="asgi")
+    return handler

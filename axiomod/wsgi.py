@@ -10,10 +10,13 @@ from __future__ import annotations
 import django
 from django.core.handlers.wsgi import WSGIHandler
 
+from axiomod.signals import serving_started
 from axiomod.startup import ensure_valid_configuration
 
 
 def get_wsgi_application() -> WSGIHandler:
     django.setup(set_prefix=False)
     ensure_valid_configuration()
-    return WSGIHandler()
+    handler = WSGIHandler()
+    serving_started.send(sender="wsgi")
+    return handler

@@ -6,3 +6,36 @@ class MetricsConfig(AxiomodAppConfig):
     name = "axiomod_metrics"
     verbose_name = "axiomod metrics"
     extra = "metrics"
+    urls = "axiomod_metrics.urls"
+
+    def ready(self) -> None:
+        super().ready()
+        from axiomod.signals import serving_started
+
+        from .exposition import start_metrics_server
+
+        def start_port(**kwargs: object) -> None:
+            start_metrics_server(owner=f"{kwargs.get('sender')} process")
+
+        serving_started.connect(start_port, weak=False, dispatch_uid="axiomod_metrics.port")
+        self._connect_celery()
+
+    def _connect_celery(self) -> None:
+        """Celery workers serve the metrics port from their main process, like gunicorn's master.
+
+        ``worker_init`` runs in the main process before the prefork pool starts, so the
+        children inherit the owner marker and never try to bind the port themselves.
+        """
+        try:
+            from celery import signals
+        except ImportError:
+            return
+        import os
+
+        from .exposition import PORT_OWNER_ENV, start_metrics_server
+
+        def worker_init(**kwargs: object) -> None:
+            if start_metrics_server(owner="celery worker"):
+                os.environ[PORT_OWNER_ENV] = str(os.getpid())
+
+        signals.worker_init.connect(worker_init, weak=False, dispatch_uid="axiomod_metrics.celery")

@@ -43,8 +43,10 @@ def manage(*args: str, env: Mapping[str, str], timeout: float = 120) -> subproce
 
 
 def service_env(extra: Mapping[str, str]) -> dict[str, str]:
-    env = {**os.environ, **extra}
+    env = {**os.environ}
     env.pop("DJANGO_SETTINGS_MODULE", None)  # manage.py / wsgi.py set the example's
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    env.update(extra)
     return env
 
 
@@ -127,11 +129,15 @@ class ServerProcess:
         self.stop()
 
 
-def gunicorn(env: Mapping[str, str], log_path: Path, workers: int = 2) -> ServerProcess:
-    """The example service under gunicorn, as ``make run`` serves it."""
+def gunicorn(
+    env: Mapping[str, str], log_path: Path, workers: int = 2, extra_args: Sequence[str] = ()
+) -> ServerProcess:
+    """The example service under gunicorn with axiomod's config module, as ``make run``."""
     port = free_port()
     command = [
         str(BIN / "gunicorn"),
+        "-c",
+        "python:axiomod.gunicorn_config",
         "example.wsgi:application",
         "--bind",
         f"127.0.0.1:{port}",
@@ -139,5 +145,8 @@ def gunicorn(env: Mapping[str, str], log_path: Path, workers: int = 2) -> Server
         str(workers),
         "--graceful-timeout",
         "10",
+        *extra_args,
     ]
-    return ServerProcess(command, port, env, log_path)
+    return ServerProcess(
+        command, port, {"DJANGO_SETTINGS_MODULE": "example.settings", **env}, log_path
+    )

@@ -57,6 +57,7 @@ __all__ = [
     "KafkaBroker",
     "MariaDBService",
     "PostgresService",
+    "PrometheusServer",
     "RedisService",
     "ServiceUnreachableError",
     "find_mariadb",
@@ -69,6 +70,7 @@ __all__ = [
     "postgres_database",
     "postgres_database_factory",
     "postgres_service",
+    "prometheus_server",
     "redis_service",
     "service_unavailable",
     "services_required",
@@ -100,6 +102,7 @@ SERVICE_FIXTURES = frozenset(
         "mariadb_database_factory",
         "redis_service",
         "kafka_broker",
+        "prometheus_server",
     }
 )
 
@@ -924,3 +927,151 @@ def kafka_broker(
     finally:
         broker.stop()
         atexit.unregister(broker.stop)
+
+
+# --------------------------------------------------------------------------------------
+# Prometheus
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class PrometheusServer:
+    """A real Prometheus server (Debian's ``prometheus``) scraping ``targets`` on loopback."""
+
+    binary: str
+    workdir: Path
+    targets: list[str]
+    metrics_path: str = "/metrics"
+    scrape_interval: str = "1s"
+    port: int = 0
+    process: subprocess.Popen | None = None
+    version: str = ""
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> PrometheusServer:
+        import json
+
+        self.port = self.port or _free_port()
+        config = {
+            "global": {"scrape_interval": self.scrape_interval, "scrape_timeout": "1s"},
+            "scrape_configs": [
+                {
+                    "job_name": "axiomod",
+                    "metrics_path": self.metrics_path,
+                    "static_configs": [{"targets": self.targets}],
+                }
+            ],
+        }
+        config_file = self.workdir / "prometheus.yml"
+        config_file.write_text(json.dumps(config))  # JSON is YAML
+        log = open(self.workdir / "prometheus.log", "wb")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [
+                self.binary,
+                f"--config.file={config_file}",
+                f"--web.listen-address=127.0.0.1:{self.port}",
+                f"--storage.tsdb.path={self.workdir / 'data'}",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise ServiceUnreachableError(f"prometheus exited: {self.log_tail()}")
+            try:
+                self._get("/-/ready")
+                return self
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise ServiceUnreachableError(f"prometheus not ready in {timeout} s: {self.log_tail()}")
+
+    def _get(self, path: str) -> bytes:
+        import urllib.request
+
+        with urllib.request.urlopen(self.url + path, timeout=5) as answer:
+            return answer.read()
+
+    def query(self, expr: str) -> list[dict]:
+        """Instant query through the HTTP API; the ``result`` list."""
+        import json
+        from urllib.parse import quote as quote_query
+
+        data = json.loads(self._get("/api/v1/query?query=" + quote_query(expr)))
+        assert data["status"] == "success", data
+        return data["data"]["result"]
+
+    def wait_for(self, expr: str, timeout: float = 30.0) -> list[dict]:
+        """Poll ``expr`` until it returns a non-empty result (first samples take a scrape)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            result = self.query(expr)
+            if result or time.monotonic() > deadline:
+                return result
+            time.sleep(0.5)
+
+    def log_tail(self, lines: int = 20) -> str:
+        path = self.workdir / "prometheus.log"
+        if not path.exists():
+            return ""
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@pytest.fixture
+def prometheus_server(request: pytest.FixtureRequest, tmp_path: Path):
+    """Factory: ``prometheus_server(targets=["127.0.0.1:PORT"])`` starts a real Prometheus.
+
+    The binary comes from Debian's ``prometheus`` package (``.ci/run`` installs it).
+    """
+    import shutil
+
+    binary = shutil.which("prometheus") or (
+        "/usr/bin/prometheus" if os.path.exists("/usr/bin/prometheus") else None
+    )
+    if binary is None:
+        _unavailable(
+            request, "prometheus", "127.0.0.1", "no prometheus binary (apt-get install prometheus)"
+        )
+    version = (
+        subprocess.run(
+            [binary, "--version"], capture_output=True, text=True, timeout=10, check=False
+        )
+        .stdout.split("\n")[0]
+        .removeprefix("prometheus, version ")
+        .split()[0:1]
+    )
+    started: list[PrometheusServer] = []
+
+    def start(targets: list[str], metrics_path: str = "/metrics") -> PrometheusServer:
+        workdir = tmp_path / f"prometheus-{len(started)}"
+        workdir.mkdir()
+        server = PrometheusServer(
+            binary, workdir, list(targets), metrics_path, version=" ".join(version)
+        )
+        try:
+            server.start()
+        except ServiceUnreachableError as exc:
+            _unavailable(request, "prometheus", server.url, exc)
+        started.append(server)
+        _ledger(request.config).record_used(
+            "prometheus", server.url, server.version, origin="started by fixture"
+        )
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

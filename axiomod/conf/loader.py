@@ -143,6 +143,14 @@ class AxiomodSettings:
         setattr(self, name, value)  # later reads are plain attribute lookups
         return value
 
+    def best_effort(self, name: str) -> Any:
+        """Section ``name`` with invalid entries at their defaults; never raises.
+
+        For code that runs while ``manage.py check`` loads the project (URLconfs): the
+        checks report the errors, and a traceback from the URLconf would hide them.
+        """
+        return self._state().values[name]
+
     @property
     def errors(self) -> list[ConfigError]:
         """Every problem in the configuration, top level first."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+from example.invoices.infrastructure.metrics import InvoiceMetrics
 from example.invoices.infrastructure.persistence.django_repository import (
     DjangoInvoiceRepository,
 )
@@ -37,7 +38,7 @@ def use_cases() -> InvoiceUseCases:
     repository = DjangoInvoiceRepository()
     service = InvoiceService()
     return InvoiceUseCases(
-        create=CreateInvoice(repository, service),
+        create=CreateInvoice(repository, service, events=[InvoiceMetrics()]),
         get=GetInvoice(repository),
         list=ListInvoices(repository),
     )

@@ -12,12 +12,14 @@ from example.invoices.usecase.list_invoices import (
     InvoicePage,
     ListInvoices,
 )
+from example.invoices.usecase.ports import InvoiceEvents
 
 __all__ = [
     "DEFAULT_LIMIT",
     "MAX_LIMIT",
     "CreateInvoice",
     "GetInvoice",
+    "InvoiceEvents",
     "InvoicePage",
     "ListInvoices",
 ]

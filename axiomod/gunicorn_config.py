@@ -1,0 +1,76 @@
+"""gunicorn configuration module: ``gunicorn -c python:axiomod.gunicorn_config project.wsgi``.
+
+What it does, in the master process:
+
+* Multiprocess metrics: sets ``PROMETHEUS_MULTIPROC_DIR`` to a private temporary
+  directory when it is not set (without it each worker would answer a scrape with its
+  own numbers only), empties it before the first worker starts, and when a worker exits
+  drops its live gauges and folds its files into the archive (see
+  :mod:`axiomod_metrics.multiprocess`), so restarts under ``max_requests`` don't pile up
+  files and slow scrapes down.
+* Metrics port: when ``AXIOMOD["metrics"]["port"]`` is set, the master serves it (the
+  aggregate of all workers) and workers don't try to bind it. This reads the Django
+  settings, so ``DJANGO_SETTINGS_MODULE`` must be in the environment.
+
+To add settings or hooks of your own, write a ``gunicorn.conf.py`` that starts with
+``from axiomod.gunicorn_config import *`` and call the imported hook from yours.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from typing import Any
+
+logger = logging.getLogger("axiomod.gunicorn")
+
+# gunicorn 27's control socket defaults to one path per user ($HOME/.gunicorn/gunicorn.ctl):
+# two servers in one container, or tests running servers side by side, would share it.
+control_socket_disable = True
+
+_MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+_created_dir: str | None = None
+
+# Before any import of prometheus_client: its value class is chosen when it is imported.
+if not os.environ.get(_MULTIPROC_ENV):
+    _created_dir = tempfile.mkdtemp(prefix="axiomod-metrics-")
+    os.environ[_MULTIPROC_ENV] = _created_dir
+
+
+def _metrics_installed() -> bool:
+    try:
+        import axiomod_metrics.multiprocess  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def on_starting(server: Any) -> None:
+    if _metrics_installed():
+        from axiomod_metrics.multiprocess import prepare_directory
+
+        prepare_directory()
+
+
+def when_ready(server: Any) -> None:
+    """Runs in the master before the workers are spawned."""
+    if not _metrics_installed() or not os.environ.get("DJANGO_SETTINGS_MODULE"):
+        return
+    from axiomod_metrics.exposition import PORT_OWNER_ENV, start_metrics_server
+
+    if start_metrics_server(owner="gunicorn master"):
+        os.environ[PORT_OWNER_ENV] = str(os.getpid())
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    if _metrics_installed():
+        from axiomod_metrics.multiprocess import mark_dead
+
+        mark_dead(worker.pid)
+
+
+def on_exit(server: Any) -> None:
+    if _created_dir and os.path.isdir(_created_dir):
+        shutil.rmtree(_created_dir, ignore_errors=True)

@@ -1,0 +1,194 @@
+"""gRPC server interceptors recording ``grpc_requests_total`` and ``grpc_request_duration_seconds``.
+
+Works on a plain ``grpc.server`` (:class:`MetricsInterceptor`), a ``grpc.aio.server``
+(:class:`AsyncMetricsInterceptor`) and django-socio-grpc (list either in
+``GRPC_FRAMEWORK["SERVER_INTERCEPTORS"]``). ``status`` is the status code name (``OK``,
+``NOT_FOUND``...). The health and reflection services are not recorded: probes would
+drown the real traffic.
+
+py-grpc-prometheus was looked at: unmaintained since 2021, sync only, and its metric
+names (``grpc_server_handled_total``) differ from the Go framework's.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import grpc
+from grpc import aio
+
+from .metrics import grpc_metrics
+
+__all__ = ["SKIPPED_SERVICES", "AsyncMetricsInterceptor", "MetricsInterceptor"]
+
+SKIPPED_SERVICES = frozenset(
+    {
+        "grpc.health.v1.Health",
+        "grpc.reflection.v1alpha.ServerReflection",
+        "grpc.reflection.v1.ServerReflection",
+    }
+)
+
+
+def _split(full_method: str) -> tuple[str, str]:
+    # "/package.Service/Method"
+    service, _, method = full_method.lstrip("/").partition("/")
+    return service, method
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.requests, self.durations = grpc_metrics()
+        self._children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
+
+    def record(self, service: str, method: str, code: grpc.StatusCode, seconds: float) -> None:
+        key = (service, method, code.name)
+        children = self._children.get(key)
+        if children is None:
+            children = self._children[key] = (
+                self.requests.labels(*key),
+                self.durations.labels(*key),
+            )
+        children[0].inc()
+        children[1].observe(seconds)
+
+
+def _code_of(context: Any, error: BaseException | None) -> grpc.StatusCode:
+    code = context.code() if hasattr(context, "code") else None
+    if isinstance(code, grpc.StatusCode):
+        return code
+    if isinstance(code, int):  # grpc.aio may report the raw cygrpc integer
+        for status in grpc.StatusCode:
+            if status.value[0] == code:
+                return status
+    return grpc.StatusCode.OK if error is None else grpc.StatusCode.UNKNOWN
+
+
+def _rewrap(handler: grpc.RpcMethodHandler, wrap: Callable[[Callable, bool], Callable]):
+    """A copy of ``handler`` whose behaviour is ``wrap(behaviour, streams_response)``."""
+    if handler.unary_unary:
+        return grpc.unary_unary_rpc_method_handler(
+            wrap(handler.unary_unary, False),
+            handler.request_deserializer,
+            handler.response_serializer,
+        )
+    if handler.unary_stream:
+        return grpc.unary_stream_rpc_method_handler(
+            wrap(handler.unary_stream, True),
+            handler.request_deserializer,
+            handler.response_serializer,
+        )
+    if handler.stream_unary:
+        return grpc.stream_unary_rpc_method_handler(
+            wrap(handler.stream_unary, False),
+            handler.request_deserializer,
+            handler.response_serializer,
+        )
+    return grpc.stream_stream_rpc_method_handler(
+        wrap(handler.stream_stream, True),
+        handler.request_deserializer,
+        handler.response_serializer,
+    )
+
+
+class MetricsInterceptor(grpc.ServerInterceptor):
+    """For synchronous ``grpc.server(..., interceptors=[MetricsInterceptor()])``."""
+
+    def __init__(self) -> None:
+        self._recorder = _Recorder()
+
+    def intercept_service(self, continuation, handler_call_details):
+        handler = continuation(handler_call_details)
+        service, method = _split(handler_call_details.method)
+        if handler is None or service in SKIPPED_SERVICES:
+            return handler
+        record = self._recorder.record
+
+        def wrap(behaviour: Callable, streams: bool) -> Callable:
+            if streams:
+
+                def streaming(request: Any, context: Any) -> Iterator[Any]:
+                    start = time.perf_counter()
+                    error = None
+                    try:
+                        yield from behaviour(request, context)
+                    except BaseException as exc:
+                        error = exc
+                        raise
+                    finally:
+                        code = _code_of(context, error)
+                        record(service, method, code, time.perf_counter() - start)
+
+                return streaming
+
+            def unary(request: Any, context: Any) -> Any:
+                start = time.perf_counter()
+                error = None
+                try:
+                    return behaviour(request, context)
+                except BaseException as exc:
+                    error = exc
+                    raise
+                finally:
+                    record(service, method, _code_of(context, error), time.perf_counter() - start)
+
+            return unary
+
+        return _rewrap(handler, wrap)
+
+
+class AsyncMetricsInterceptor(aio.ServerInterceptor):
+    """For ``grpc.aio.server(interceptors=[AsyncMetricsInterceptor()])``."""
+
+    def __init__(self) -> None:
+        self._recorder = _Recorder()
+
+    async def intercept_service(self, continuation, handler_call_details):
+        handler = await continuation(handler_call_details)
+        service, method = _split(handler_call_details.method)
+        if handler is None or service in SKIPPED_SERVICES:
+            return handler
+        record = self._recorder.record
+
+        def wrap(behaviour: Callable, streams: bool) -> Callable:
+            if streams:
+
+                async def streaming(request: Any, context: Any) -> AsyncIterator[Any]:
+                    start = time.perf_counter()
+                    error = None
+                    try:
+                        result = behaviour(request, context)
+                        if hasattr(result, "__aiter__"):
+                            async for item in result:
+                                yield item
+                        else:
+                            for item in await result if hasattr(result, "__await__") else result:
+                                yield item
+                    except BaseException as exc:
+                        error = exc
+                        raise
+                    finally:
+                        code = _code_of(context, error)
+                        record(service, method, code, time.perf_counter() - start)
+
+                return streaming
+
+            async def unary(request: Any, context: Any) -> Any:
+                start = time.perf_counter()
+                error = None
+                try:
+                    result = behaviour(request, context)
+                    if hasattr(result, "__await__"):
+                        result = await result
+                    return result
+                except BaseException as exc:
+                    error = exc
+                    raise
+                finally:
+                    record(service, method, _code_of(context, error), time.perf_counter() - start)
+
+            return unary
+
+        return _rewrap(handler, wrap)
