@@ -12,7 +12,7 @@ Put it first in ``MIDDLEWARE`` so the duration covers the whole stack.
 
 from __future__ import annotations
 
-import time
+from time import perf_counter
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
@@ -58,7 +58,11 @@ class HttpMetricsRecorder:
 
 
 class MetricsMiddleware:
-    """Counts and times every request except the scrape endpoint and excluded paths."""
+    """Counts and times every request except the scrape endpoint and excluded paths.
+
+    The per-request path is written out in ``__call__`` rather than split into helper
+    calls: at a few microseconds per request, each extra Python call shows.
+    """
 
     sync_capable = True
     async_capable = True
@@ -77,23 +81,23 @@ class MetricsMiddleware:
             return self.__acall__(request)
         if request.path_info in self.skipped:
             return self.get_response(request)
-        start = time.perf_counter()
+        start = perf_counter()
         try:
             response: HttpResponseBase = self.get_response(request)
         except BaseException:
-            self.recorder.record(request, 500, time.perf_counter() - start)
+            self.recorder.record(request, 500, perf_counter() - start)
             raise
-        self.recorder.record(request, response.status_code, time.perf_counter() - start)
+        self.recorder.record(request, response.status_code, perf_counter() - start)
         return response
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         if request.path_info in self.skipped:
             return await self.get_response(request)
-        start = time.perf_counter()
+        start = perf_counter()
         try:
             response: HttpResponseBase = await self.get_response(request)
         except BaseException:
-            self.recorder.record(request, 500, time.perf_counter() - start)
+            self.recorder.record(request, 500, perf_counter() - start)
             raise
-        self.recorder.record(request, response.status_code, time.perf_counter() - start)
+        self.recorder.record(request, response.status_code, perf_counter() - start)
         return response
