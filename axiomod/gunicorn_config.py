@@ -55,13 +55,30 @@ def on_starting(server: Any) -> None:
 
 
 def when_ready(server: Any) -> None:
-    """Runs in the master before the workers are spawned."""
-    if not _metrics_installed() or not os.environ.get("DJANGO_SETTINGS_MODULE"):
+    """Runs in the master before the workers are spawned.
+
+    Whatever happens here, workers must not fight over the metrics port (the first to
+    bind it would take it down with it when recycled), so the owner marker is set even
+    when the master cannot serve it; the reason is logged.
+    """
+    if not _metrics_installed():
         return
+    from django.core.exceptions import ImproperlyConfigured
+
     from axiomod_metrics.exposition import PORT_OWNER_ENV, start_metrics_server
 
-    if start_metrics_server(owner="gunicorn master"):
-        os.environ[PORT_OWNER_ENV] = str(os.getpid())
+    os.environ[PORT_OWNER_ENV] = str(os.getpid())
+    if not os.environ.get("DJANGO_SETTINGS_MODULE"):
+        server.log.warning(
+            "axiomod: DJANGO_SETTINGS_MODULE is not set in gunicorn's environment, so the "
+            "master cannot read AXIOMOD['metrics']['port']; no metrics port is served"
+        )
+        return
+    try:
+        start_metrics_server(owner="gunicorn master")
+    except ImproperlyConfigured as exc:
+        # The workers report it too and gunicorn stops with "Worker failed to boot".
+        server.log.error("axiomod: metrics port not served: %s", exc)
 
 
 def child_exit(server: Any, worker: Any) -> None:

@@ -33,9 +33,12 @@ class MetricsConfig(AxiomodAppConfig):
         import os
 
         from .exposition import PORT_OWNER_ENV, start_metrics_server
+        from .multiprocess import prepare_directory
 
         def worker_init(**kwargs: object) -> None:
-            if start_metrics_server(owner="celery worker"):
-                os.environ[PORT_OWNER_ENV] = str(os.getpid())
+            # Like gunicorn's on_starting: an earlier run's files would add to our totals.
+            prepare_directory()
+            os.environ[PORT_OWNER_ENV] = str(os.getpid())
+            start_metrics_server(owner="celery worker")
 
         signals.worker_init.connect(worker_init, weak=False, dispatch_uid="axiomod_metrics.celery")

@@ -39,18 +39,22 @@ def _split(full_method: str) -> tuple[str, str]:
 
 
 class _Recorder:
+    """Caches label children; the metrics are made on the first call, not at construction.
+
+    django-socio-grpc takes interceptor *instances* in ``settings.py``; reading
+    ``AXIOMOD`` (the buckets) while the settings module is still being executed would
+    freeze whatever part of it was written so far.
+    """
+
     def __init__(self) -> None:
-        self.requests, self.durations = grpc_metrics()
         self._children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
 
     def record(self, service: str, method: str, code: grpc.StatusCode, seconds: float) -> None:
         key = (service, method, code.name)
         children = self._children.get(key)
         if children is None:
-            children = self._children[key] = (
-                self.requests.labels(*key),
-                self.durations.labels(*key),
-            )
+            requests, durations = grpc_metrics()
+            children = self._children[key] = (requests.labels(*key), durations.labels(*key))
         children[0].inc()
         children[1].observe(seconds)
 

@@ -92,7 +92,11 @@ def _get_or_create(
     key = _normalized(name, kind)
     labelnames = tuple(labelnames)
     with _lock:
-        existing = _created.get(key)
+        # "x_total" may be a counter (stored as "x") or, wrongly, another kind: look both up.
+        existing = next(
+            (_created[k] for k in (key, name, name.removesuffix("_total")) if k in _created),
+            None,
+        )
         if existing is not None:
             _ensure_same(existing, kind, name, labelnames, kwargs)
             return existing
@@ -112,6 +116,9 @@ def _ensure_same(
         problems.append(f"it is a {type(existing).__name__}, not a {kind.__name__}")
     if existing._labelnames != labelnames:
         problems.append(f"its labels are {existing._labelnames}, not {labelnames}")
+    mode = kwargs.get("multiprocess_mode")
+    if mode is not None and getattr(existing, "_multiprocess_mode", mode) != mode:
+        problems.append(f"its multiprocess_mode is {existing._multiprocess_mode!r}")
     buckets = kwargs.get("buckets")
     if buckets is not None and hasattr(existing, "_upper_bounds"):
         wanted = [float(b) for b in buckets]

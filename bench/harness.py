@@ -42,6 +42,7 @@ __all__ = [
     "Variant",
     "benchmark",
     "compare",
+    "cpu_ns_of",
     "cpu_time_of",
     "environment",
     "format_seconds",
@@ -467,6 +468,46 @@ def cpu_time_of(pids: int | Iterable[int], *, children: bool = True) -> float:
             total_ticks += ticks
             pending.extend(tree.get(pid, ()))
     return total_ticks / tick
+
+
+def _task_ns(pid: int) -> int:
+    """On-CPU nanoseconds of every thread of ``pid`` (``/proc/<pid>/task/*/schedstat``)."""
+    total = 0
+    for task in os.scandir(f"/proc/{pid}/task"):
+        try:
+            with open(f"{task.path}/schedstat", encoding="ascii") as schedstat:
+                total += int(schedstat.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            continue  # the thread ended meanwhile
+    return total
+
+
+def cpu_ns_of(pids: int | Iterable[int]) -> int:
+    """On-CPU nanoseconds of ``pids`` and their live descendants, from schedstat.
+
+    Unlike :func:`cpu_time_of` (clock ticks of 10 ms) this resolves nanoseconds, so a
+    few hundred requests suffice to compare servers whose cost differs by 1 %. It does
+    not include children already reaped: use it for long-lived workers.
+    """
+    roots = [pids] if isinstance(pids, int) else list(pids)
+    for pid in roots:
+        if not os.path.exists(f"/proc/{pid}"):
+            raise ProcessLookupError(f"no process {pid}")
+    tree = _children_map()
+    seen: set[int] = set()
+    pending = list(roots)
+    total = 0
+    while pending:
+        pid = pending.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        try:
+            total += _task_ns(pid)
+        except OSError:
+            continue
+        pending.extend(tree.get(pid, ()))
+    return total
 
 
 # --------------------------------------------------------------------------- registry

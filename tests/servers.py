@@ -42,12 +42,13 @@ def manage(*args: str, env: Mapping[str, str], timeout: float = 120) -> subproce
     )
 
 
-def service_env(extra: Mapping[str, str]) -> dict[str, str]:
+def service_env(extra: Mapping[str, str | None]) -> dict[str, str]:
+    """This process's environment with ``extra`` on top; a None value removes a variable."""
     env = {**os.environ}
     env.pop("DJANGO_SETTINGS_MODULE", None)  # manage.py / wsgi.py set the example's
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     env.update(extra)
-    return env
+    return {key: value for key, value in env.items() if value is not None}
 
 
 @dataclass
@@ -70,7 +71,7 @@ class ServerProcess:
     log_path: Path | None = None
     process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 60) -> ServerProcess:
+    def start(self, timeout: float = 60, probe: str = "/invoices/?limit=1") -> ServerProcess:
         log = open(self.log_path, "wb") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
             list(self.command),
@@ -85,7 +86,7 @@ class ServerProcess:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log()}")
             try:
-                self.request("GET", "/invoices/?limit=1", timeout=2)
+                self.request("GET", probe, timeout=2)
                 return self
             except OSError:
                 time.sleep(0.1)

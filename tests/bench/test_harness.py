@@ -27,6 +27,7 @@ from bench.harness import (
     Variant,
     benchmark,
     compare,
+    cpu_ns_of,
     cpu_time_of,
     environment,
     interleave,
@@ -287,6 +288,32 @@ def test_cpu_time_of_counts_live_children() -> None:
         assert cpu_time_of([os.getpid(), child.pid]) == pytest.approx(with_children, abs=0.05)
     finally:
         child.communicate("")
+
+
+def test_cpu_ns_of_counts_this_process_and_live_children() -> None:
+    before = cpu_ns_of(os.getpid())
+    _burn_cpu(0.2)
+    assert cpu_ns_of(os.getpid()) - before >= 150_000_000
+    burner = (
+        "import sys, time\n"
+        "start = time.process_time()\n"
+        "while time.process_time() - start < 0.3: pass\n"
+        "print('burnt', flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", burner], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "burnt"
+        assert cpu_ns_of(os.getpid()) - cpu_ns_of(child.pid) >= 0
+        assert cpu_ns_of(child.pid) >= 250_000_000
+        assert cpu_ns_of([os.getpid()]) >= cpu_ns_of(child.pid)
+    finally:
+        child.communicate("")
+    with pytest.raises(ProcessLookupError):
+        cpu_ns_of(2**22 + 12345)
 
 
 def test_cpu_time_of_unknown_pid_raises() -> None:

@@ -132,3 +132,12 @@ def test_asyncio_server_records_status_codes_and_durations():
             await server.stop(None)
 
     asyncio.run(scenario())
+
+
+def test_interceptors_read_no_settings_when_built():
+    """django-socio-grpc builds interceptors inside settings.py, before AXIOMOD exists."""
+    from django.test import override_settings
+
+    with override_settings(AXIOMOD={"metrics": {"buckets": "not-a-list"}}):
+        MetricsInterceptor()
+        AsyncMetricsInterceptor()

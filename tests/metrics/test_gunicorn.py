@@ -127,3 +127,45 @@ def test_metrics_port_is_served_by_the_master_with_every_worker(migrated, tmp_pa
         assert value(text, LIST) >= 30
         assert listening_pid_owns(server.process.pid, port), "the master serves the port"
         assert "Address already in use" not in server.log(), "workers must not fight over it"
+
+
+def test_bad_metrics_settings_stop_gunicorn_cleanly(migrated, tmp_path):
+    (tmp_path / "bad_metrics_settings.py").write_text(
+        "from example.settings import *  # noqa\n"
+        "AXIOMOD = {**AXIOMOD, 'metrics': {'port': 'nine-thousand'}}\n"
+    )
+    env = {
+        **migrated,
+        "DJANGO_SETTINGS_MODULE": "bad_metrics_settings",
+        "PYTHONPATH": str(tmp_path),
+    }
+    server = gunicorn(env, tmp_path / "gunicorn.log", workers=1)
+    with pytest.raises(RuntimeError, match="server exited with 3"):
+        server.start(timeout=60)
+    log = server.log()
+    assert 'AXIOMOD["metrics"]["port"]' in log
+    assert "Worker failed to boot" in log
+
+
+def test_without_settings_module_in_the_environment_no_worker_binds_the_port(tmp_path, migrated):
+    port = free_port()
+    (tmp_path / "port_settings.py").write_text(
+        "from example.settings import *  # noqa\n"
+        f"AXIOMOD = {{**AXIOMOD, 'metrics': {{'port': {port}, 'address': '127.0.0.1'}}}}\n"
+    )
+    (tmp_path / "port_wsgi.py").write_text(
+        "import os\n"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'port_settings')\n"
+        "from axiomod.wsgi import get_wsgi_application\n"
+        "application = get_wsgi_application()\n"
+    )
+    env = {**migrated, "DJANGO_SETTINGS_MODULE": None, "PYTHONPATH": str(tmp_path)}
+    server = gunicorn(env, tmp_path / "gunicorn.log", workers=2)
+    server.command = [
+        a if a != "example.wsgi:application" else "port_wsgi:application" for a in server.command
+    ]
+    with server:
+        assert server.request("GET", "/invoices/").status == 200
+        with contextlib.closing(__import__("socket").socket()) as sock:
+            assert sock.connect_ex(("127.0.0.1", port)) != 0, "no worker may take the port"
+        assert "DJANGO_SETTINGS_MODULE is not set" in server.log()

@@ -80,3 +80,16 @@ def test_label_sets_beyond_the_cap_fold_into_overflow_with_one_warning(name, cap
 def test_metrics_are_in_the_default_registry(name):
     counter(name, "Things.").inc()
     assert name in {m.name for m in REGISTRY.collect()}
+
+
+def test_counter_total_name_conflicts_with_another_kind_are_named(name):
+    counter(f"{name}_total", "Things.")
+    with pytest.raises(ValueError, match="it is a Counter, not a Gauge"):
+        gauge(f"{name}_total", "Things.")
+    forget(f"{name}_total")
+
+
+def test_gauge_multiprocess_mode_conflict_is_named(name):
+    gauge(name, "Peak.", multiprocess_mode="max")
+    with pytest.raises(ValueError, match="its multiprocess_mode is 'max'"):
+        gauge(name, "Peak.", multiprocess_mode="livesum")
