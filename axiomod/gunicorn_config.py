@@ -81,6 +81,18 @@ def when_ready(server: Any) -> None:
         server.log.error("axiomod: metrics port not served: %s", exc)
 
 
+def post_worker_init(worker: Any) -> None:
+    """Runs in each worker after it loaded the application and set its signal handlers."""
+    try:
+        from axiomod_health.shutdown import install_for_this_process
+    except ImportError:
+        return
+    from django.apps import apps
+
+    if apps.ready and apps.is_installed("axiomod_health"):
+        install_for_this_process()
+
+
 def child_exit(server: Any, worker: Any) -> None:
     if _metrics_installed():
         from axiomod_metrics.multiprocess import mark_dead

@@ -6,7 +6,28 @@ class HealthConfig(AxiomodAppConfig):
     name = "axiomod_health"
     verbose_name = "axiomod health"
     extra = "health"
+    urls = "axiomod_health.urls"
 
     def ready(self) -> None:
         super().ready()
+        from django.core.signals import setting_changed
+        from django.utils.module_loading import autodiscover_modules
+
+        from axiomod.signals import serving_started
         from axiomod_health import checks  # noqa: F401  registers the app's system checks
+
+        from . import shutdown, state
+
+        # <app>/health.py modules register their @health_check functions, like admin.py.
+        autodiscover_modules("health")
+
+        def serving(**kwargs: object) -> None:
+            shutdown.install_for_this_process()
+            state.start_background_refresh()
+
+        def settings_changed(*, setting: str, **kwargs: object) -> None:
+            if setting in {"AXIOMOD", "DATABASES", "CACHES"}:
+                state.reset()
+
+        serving_started.connect(serving, weak=False, dispatch_uid="axiomod_health.serving")
+        setting_changed.connect(settings_changed, weak=False, dispatch_uid="axiomod_health.reset")

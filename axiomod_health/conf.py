@@ -52,6 +52,22 @@ class HealthSettings(Section):
     )
     checks: tuple[str, ...] = setting((), doc="Dotted paths of extra check functions or classes.")
     migrations: bool = setting(False, doc="Report unapplied migrations as a non-critical check.")
+    non_critical: tuple[str, ...] = setting(
+        (), doc="Names of checks whose failure only degrades readiness (200, ``DEGRADED``)."
+    )
+    disabled: tuple[str, ...] = setting(
+        (), doc="Names of built-in or registered checks not to run."
+    )
+    drain_seconds: float = setting(
+        5.0,
+        doc=(
+            "After SIGTERM, seconds the process keeps serving with ``/ready`` at 503 so the "
+            "load balancer stops sending traffic; keep it below gunicorn's graceful timeout."
+        ),
+        min=0.0,
+        max=300.0,
+        env="AXIOMOD_DRAIN_SECONDS",
+    )
 
     def validate(self) -> Iterable[tuple[str, str]]:
         paths = [self.live_path, self.ready_path, self.health_path]

@@ -32,7 +32,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First, so the request duration covers the whole stack.
+    # Probes first: answered before ALLOWED_HOSTS checks and never counted as traffic.
+    "axiomod_health.middleware.HealthProbeMiddleware",
+    # Then metrics, so the request duration covers the rest of the stack.
     "axiomod_metrics.middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -47,6 +47,8 @@ def service_env(extra: Mapping[str, str | None]) -> dict[str, str]:
     env = {**os.environ}
     env.pop("DJANGO_SETTINGS_MODULE", None)  # manage.py / wsgi.py set the example's
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    # Servers stop at once on SIGTERM unless a test is about draining.
+    env["AXIOMOD_DRAIN_SECONDS"] = "0"
     env.update(extra)
     return {key: value for key, value in env.items() if value is not None}
 

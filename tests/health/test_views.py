@@ -1,0 +1,210 @@
+"""``/live``, ``/ready`` and ``/health`` on the example service."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from health_check.exceptions import ServiceUnavailable
+
+from axiomod_health import health_check, shutdown
+
+from ..metrics.conftest import sample
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def calls():
+    return {"ok": 0, "bad": 0}
+
+
+@pytest.fixture
+def checks(only_checks, calls):
+    @health_check(name="ok")
+    def ok():
+        calls["ok"] += 1
+
+    @health_check(name="bad", critical=False)
+    def bad():
+        calls["bad"] += 1
+        raise ServiceUnavailable("db-replica-3.internal:5432 refused")
+
+    return calls
+
+
+def test_live_runs_no_check(client, checks):
+    response = client.get("/live")
+    assert response.status_code == 200
+    assert response.json() == {"status": "UP"}
+    assert checks == {"ok": 0, "bad": 0}
+
+
+def test_ready_is_degraded_but_200_when_only_a_non_critical_check_fails(client, checks):
+    response = client.get("/ready")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "DEGRADED"
+    assert set(body["components"]) == {"ok", "bad"}
+    assert body["components"]["bad"]["status"] == "DOWN"
+    assert body["components"]["ok"]["duration_ms"] >= 0
+    assert body["timestamp"].endswith("Z")
+    assert "error" not in body["components"]["bad"], "details are hidden by default"
+
+
+def test_ready_is_503_when_a_critical_check_fails(client, only_checks):
+    @health_check(name="primary-db")
+    def primary():
+        raise ServiceUnavailable("connection refused")
+
+    response = client.get("/ready")
+    assert response.status_code == 503
+    assert response.json()["status"] == "DOWN"
+    assert response.json()["components"]["primary-db"]["status"] == "DOWN"
+
+
+def test_non_critical_setting_downgrades_a_check(client, only_checks, settings):
+    @health_check(name="primary-db")
+    def primary():
+        raise ServiceUnavailable("connection refused")
+
+    settings.AXIOMOD = {
+        **settings.AXIOMOD,
+        "health": {**settings.AXIOMOD["health"], "non_critical": ["primary-db"]},
+    }
+    assert client.get("/ready").status_code == 200
+
+
+def test_results_are_cached_for_the_ttl(client, checks, settings):
+    client.get("/ready")
+    client.get("/ready")
+    client.get("/health")
+    assert checks["ok"] == 1
+    settings.AXIOMOD = {
+        **settings.AXIOMOD,
+        "health": {**settings.AXIOMOD["health"], "cache_ttl": 0},
+    }
+    client.get("/ready")
+    client.get("/ready")
+    assert checks["ok"] == 3
+
+
+def test_concurrent_probes_share_one_run(only_checks, settings):
+    from axiomod_health.state import current_report
+
+    settings.AXIOMOD = {
+        **settings.AXIOMOD,
+        "health": {**settings.AXIOMOD["health"], "cache_ttl": 0},
+    }
+    entered, release = threading.Event(), threading.Event()
+    runs = []
+
+    @health_check(name="slow")
+    def slow():
+        runs.append(1)
+        entered.set()
+        release.wait(5)
+
+    reports = []
+    threads = [threading.Thread(target=lambda: reports.append(current_report())) for _ in range(8)]
+    threads[0].start()
+    assert entered.wait(5)
+    for thread in threads[1:]:
+        thread.start()
+    release.set()
+    for thread in threads:
+        thread.join(10)
+    assert len(runs) == 1, "followers must wait for the leader's run"
+    assert len(reports) == 8 and all(r.status == "UP" for r in reports)
+
+
+@pytest.mark.parametrize(
+    ("policy", "staff", "shown"),
+    [
+        ("never", True, False),
+        ("staff", False, False),
+        ("staff", True, True),
+        ("always", False, True),
+    ],
+)
+def test_show_details_policy(client, checks, settings, django_user_model, policy, staff, shown):
+    settings.AXIOMOD = {
+        **settings.AXIOMOD,
+        "health": {**settings.AXIOMOD["health"], "show_details": policy},
+    }
+    user = django_user_model.objects.create_user("ops", password="pw", is_staff=staff)
+    client.force_login(user)
+    body = client.get("/health").json()
+    assert ("error" in body["components"]["bad"]) is shown
+    if shown:
+        assert body["components"]["bad"]["error"] == "db-replica-3.internal:5432 refused"
+
+
+def test_health_details_show_age_and_criticality(client, checks):
+    body = client.get("/health").json()
+    assert body["components"]["bad"]["critical"] is False
+    assert body["components"]["ok"]["critical"] is True
+    assert body["components"]["ok"]["age_seconds"] >= 0
+
+
+def test_draining_makes_ready_503_while_live_stays_200(client, checks):
+    assert client.get("/ready").status_code == 200
+    shutdown.begin_drain()
+    ready = client.get("/ready")
+    assert ready.status_code == 503
+    assert ready.json()["status"] == "DOWN"
+    assert ready.json()["draining"] is True
+    assert client.get("/live").status_code == 200
+
+
+def test_probes_bypass_allowed_hosts_but_other_urls_do_not(client, checks):
+    assert client.get("/live", HTTP_HOST="10.1.2.3:8000").status_code == 200
+    assert client.get("/ready", HTTP_HOST="10.1.2.3:8000").status_code == 200
+    assert client.get("/invoices/", HTTP_HOST="10.1.2.3:8000").status_code == 400
+
+
+def test_check_results_are_recorded_as_metrics(client, checks):
+    client.get("/ready")
+    assert sample("health_check_status", check="ok") == 1
+    assert sample("health_check_status", check="bad") == 0
+    assert sample("health_check_duration_seconds_count", check="ok") >= 1
+
+
+def test_builtin_checks_cover_databases_and_caches(client):
+    body = client.get("/ready").json()
+    assert body["components"]["database:default"]["status"] == "UP"
+    assert body["components"]["cache:default"]["status"] == "UP"
+
+
+def test_dotted_path_checks_from_settings(client, only_checks, settings):
+    settings.AXIOMOD = {
+        **settings.AXIOMOD,
+        "health": {
+            **settings.AXIOMOD["health"],
+            "checks": ["tests.health.sample_checks.always_down"],
+        },
+    }
+    body = client.get("/ready").json()
+    assert body["components"]["always_down"]["status"] == "DOWN"
+    assert client.get("/ready").status_code == 503
+
+
+def test_background_mode_probes_only_read(only_checks, settings, calls):
+    import time
+
+    from axiomod_health.state import current_report
+
+    settings.AXIOMOD = {
+        **settings.AXIOMOD,
+        "health": {**settings.AXIOMOD["health"], "background": True, "interval": 0.1},
+    }
+
+    @health_check(name="ticker")
+    def ticker():
+        calls["ok"] += 1
+
+    current_report()
+    deadline = time.monotonic() + 5
+    while calls["ok"] < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert calls["ok"] >= 3, "the background thread refreshes on its own"
