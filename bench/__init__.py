@@ -12,4 +12,5 @@ are loaded only when it runs.
 BENCHMARKS: dict[str, str] = {
     "settings": "bench.settings_access",
     "metrics": "bench.metrics",
+    "health": "bench.health",
 }
