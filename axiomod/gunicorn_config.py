@@ -93,6 +93,15 @@ def post_worker_init(worker: Any) -> None:
         install_for_this_process()
 
 
+def worker_exit(server: Any, worker: Any) -> None:
+    """Runs in the worker as it exits: flush the spans it still holds."""
+    try:
+        from axiomod.tracing import shutdown
+    except ImportError:
+        return
+    shutdown()
+
+
 def child_exit(server: Any, worker: Any) -> None:
     if _metrics_installed():
         from axiomod_metrics.multiprocess import mark_dead

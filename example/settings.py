@@ -36,6 +36,8 @@ MIDDLEWARE = [
     "axiomod_health.middleware.HealthProbeMiddleware",
     # Then metrics, so the request duration covers the rest of the stack.
     "axiomod_metrics.middleware.MetricsMiddleware",
+    # A span per request when AXIOMOD["tracing"] (or OTEL_TRACES_EXPORTER) exports.
+    "axiomod.tracing.middleware.TracingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

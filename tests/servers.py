@@ -103,9 +103,18 @@ class ServerProcess:
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
-    def request(self, method: str, path: str, body: Any = None, timeout: float = 10) -> Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        timeout: float = 10,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
         data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.url(path), data=data, method=method)
+        request = urllib.request.Request(
+            self.url(path), data=data, method=method, headers=dict(headers or {})
+        )
         if data is not None:
             request.add_header("Content-Type", "application/json")
         try:

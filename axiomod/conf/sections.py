@@ -208,6 +208,16 @@ class TracingSettings(Section):
     trace_probes: bool = setting(
         False, doc="Also trace the health and metrics endpoints (off: probes are noise)."
     )
+    request_hook: str | None = setting(
+        None, doc="Dotted path of ``hook(span, request)``, called when a request span starts."
+    )
+    response_hook: str | None = setting(
+        None,
+        doc="Dotted path of ``hook(span, request, response)``, called before the span ends.",
+    )
+    instrument_requests: bool = setting(
+        True, doc="Propagate the trace context on outgoing ``requests``/``httpx`` calls."
+    )
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,0 +1,35 @@
+"""OpenTelemetry tracing for axiomod services, configured from ``AXIOMOD["tracing"]``.
+
+This is the only axiomod package that touches the OpenTelemetry SDK; the apps use the
+API. Public API::
+
+    from axiomod.tracing import configure, shutdown, inject_headers, extract_context
+
+    configure()                 # once per process; serving processes do it themselves
+    headers = inject_headers()  # {"traceparent": ...} for an outgoing call
+    context = extract_context(incoming_headers)
+
+HTTP requests are traced by :class:`axiomod.tracing.middleware.TracingMiddleware`; logs
+get ``trace_id``/``span_id`` from :class:`axiomod.tracing.logging.TraceContextFilter`;
+Kafka headers are handled by :func:`kafka_headers` and :func:`context_from_kafka`.
+Needs the ``tracing`` extra unless the exporter is ``none``.
+"""
+
+from .propagation import (
+    context_from_kafka,
+    extract_context,
+    inject_headers,
+    kafka_headers,
+)
+from .setup import configure, is_configured, shutdown, tracer
+
+__all__ = [
+    "configure",
+    "context_from_kafka",
+    "extract_context",
+    "inject_headers",
+    "is_configured",
+    "kafka_headers",
+    "shutdown",
+    "tracer",
+]

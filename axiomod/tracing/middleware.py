@@ -1,0 +1,156 @@
+"""A span per HTTP request: lean, sync and async, on the OpenTelemetry API.
+
+opentelemetry-instrumentation-django was measured at ~265 µs per request on our
+2-vCPU machines even with no SDK configured (it rebuilds absolute URIs and resolves the
+URL a second time on every request) and ~330 µs at 10 % sampling; it is sync-only under
+ASGI and silently does nothing when instrumented after the WSGI handler was built. This
+middleware starts the span from the incoming ``traceparent`` (parent-based sampling), and
+when the request is not sampled does nothing else: attributes, naming and hooks run only
+for recording spans. The span is named ``{method} {route}`` with the stable HTTP
+semantic-convention attributes; the route comes from the resolver match Django already
+computed.
+
+Place it right after ``HealthProbeMiddleware`` and ``MetricsMiddleware``; health and
+metrics paths are not traced unless ``trace_probes`` is on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.apps import apps
+from django.http import HttpRequest
+from django.utils.module_loading import import_string
+
+from axiomod.conf import settings
+
+from .setup import configure, tracer
+
+__all__ = ["TracingMiddleware"]
+
+
+def _excluded_paths() -> frozenset[str]:
+    tracing = settings.tracing
+    paths = set(tracing.excluded_paths)
+    if not tracing.trace_probes:
+        if apps.is_installed("axiomod_metrics"):
+            paths.add(settings.metrics.path)
+        if apps.is_installed("axiomod_health"):
+            health = settings.health
+            paths.update((health.live_path, health.ready_path, health.health_path))
+    return frozenset(paths)
+
+
+class _MetaGetter:
+    """Reads propagation headers straight from ``request.META`` (no header dict copy)."""
+
+    def get(self, carrier: dict, key: str) -> list[str] | None:
+        value = carrier.get("HTTP_" + key.upper().replace("-", "_"))
+        return [value] if value is not None else None
+
+    def keys(self, carrier: dict) -> list[str]:
+        return [k[5:].lower().replace("_", "-") for k in carrier if k.startswith("HTTP_")]
+
+
+class TracingMiddleware:
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+        configure()
+        self.excluded = _excluded_paths()
+        tracing = settings.tracing
+        self.request_hook = import_string(tracing.request_hook) if tracing.request_hook else None
+        self.response_hook = import_string(tracing.response_hook) if tracing.response_hook else None
+        from opentelemetry import context, propagate, trace
+
+        self._context, self._propagate, self._trace = context, propagate, trace
+        self._getter = _MetaGetter()
+        self._server = trace.SpanKind.SERVER
+
+    def _start(self, request: HttpRequest) -> tuple[Any, Any]:
+        meta = request.META
+        parent = (
+            self._propagate.extract(meta, getter=self._getter)
+            if "HTTP_TRACEPARENT" in meta
+            else None
+        )
+        span = tracer().start_span(request.method, context=parent, kind=self._server)
+        token = self._context.attach(self._trace.set_span_in_context(span, parent))
+        if span.is_recording():
+            span.set_attributes(
+                {
+                    "http.request.method": request.method,
+                    "url.scheme": request.scheme,
+                    "url.path": request.path,
+                    "network.protocol.version": meta.get("SERVER_PROTOCOL", "HTTP/1.1")[5:],
+                }
+            )
+            if "HTTP_USER_AGENT" in meta:
+                span.set_attribute("user_agent.original", meta["HTTP_USER_AGENT"])
+            if "REMOTE_ADDR" in meta:
+                span.set_attribute("client.address", meta["REMOTE_ADDR"])
+            if self.request_hook is not None:
+                self.request_hook(span, request)
+        return span, token
+
+    def _finish(
+        self, span: Any, token: Any, request: HttpRequest, response: Any, error: Any
+    ) -> None:
+        try:
+            if span.is_recording():
+                match = request.resolver_match
+                if match is not None:
+                    route = "/" + match.route
+                    span.update_name(f"{request.method} {route}")
+                    span.set_attribute("http.route", route)
+                if response is not None:
+                    status = response.status_code
+                    span.set_attribute("http.response.status_code", status)
+                    if status >= 500:
+                        span.set_attribute("error.type", str(status))
+                        span.set_status(self._trace.Status(self._trace.StatusCode.ERROR))
+                if error is not None:
+                    span.record_exception(error)
+                    span.set_attribute("error.type", type(error).__qualname__)
+                    span.set_status(self._trace.Status(self._trace.StatusCode.ERROR))
+                if self.response_hook is not None:
+                    self.response_hook(span, request, response)
+        finally:
+            span.end()
+            self._context.detach(token)
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if self.is_async:
+            return self.__acall__(request)
+        # tracer() per request: after a fork (gunicorn --preload) it rebuilds this
+        # process's provider; with tracing off it is None and nothing else happens.
+        if tracer() is None or request.path_info in self.excluded:
+            return self.get_response(request)
+        span, token = self._start(request)
+        try:
+            response = self.get_response(request)
+        except BaseException as exc:
+            self._finish(span, token, request, None, exc)
+            raise
+        self._finish(span, token, request, response, None)
+        return response
+
+    async def __acall__(self, request: HttpRequest) -> Any:
+        # tracer() per request: after a fork (gunicorn --preload) it rebuilds this
+        # process's provider; with tracing off it is None and nothing else happens.
+        if tracer() is None or request.path_info in self.excluded:
+            return await self.get_response(request)
+        span, token = self._start(request)
+        try:
+            response = await self.get_response(request)
+        except BaseException as exc:
+            self._finish(span, token, request, None, exc)
+            raise
+        self._finish(span, token, request, response, None)
+        return response

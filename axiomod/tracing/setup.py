@@ -1,0 +1,280 @@
+"""Building the SDK from the settings: resource, sampler, exporter, processor, propagators.
+
+Once per process, and again in a forked child: a BatchSpanProcessor's thread and an
+OTLP gRPC channel do not survive ``fork()``, so gunicorn workers (``post_fork`` in
+``axiomod.gunicorn_config``), Celery prefork children (``worker_process_init``) and any
+serving process configure their own. The global TracerProvider can be set only once per
+process, so the provider axiomod uses is also kept here (:func:`tracer`): a child swaps
+it without fighting the global one.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+
+from axiomod.conf import settings
+from axiomod.extras import require_extra
+
+__all__ = ["build_provider", "configure", "is_configured", "shutdown", "tracer"]
+
+logger = logging.getLogger("axiomod.tracing")
+
+INSTRUMENTATION_NAME = "axiomod"
+
+_lock = threading.Lock()
+_state: dict[str, Any] = {"pid": None, "provider": None, "tracer": None}
+
+#: Jaeger's own OTLP receiver (v1.35+): gRPC on 4317, plain text inside the cluster.
+JAEGER_DEFAULT_ENDPOINT = "http://localhost:4317"
+
+
+def _sampler(ratio: float) -> Any:
+    from opentelemetry.sdk.trace.sampling import (
+        ALWAYS_OFF,
+        ALWAYS_ON,
+        ParentBased,
+        TraceIdRatioBased,
+    )
+
+    root = ALWAYS_ON if ratio >= 1.0 else ALWAYS_OFF if ratio <= 0.0 else TraceIdRatioBased(ratio)
+    return ParentBased(root)
+
+
+def _resource(conf: Any) -> Any:
+    from opentelemetry.sdk.resources import Resource
+
+    attributes = {
+        "service.name": conf.tracing.service_name or conf.service_name,
+        "deployment.environment": conf.environment,
+        "deployment.environment.name": conf.environment,
+    }
+    if conf.version:
+        attributes["service.version"] = conf.version
+    attributes.update(conf.tracing.resource_attributes)
+    return Resource.create(attributes)
+
+
+def _exporter(tracing: Any) -> Any:
+    kind = tracing.exporter
+    if kind == "console":
+        from opentelemetry.sdk.trace.export import ConsoleSpanExporter
+
+        return ConsoleSpanExporter()
+    if kind == "otlp-http":
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        endpoint = tracing.endpoint or "http://localhost:4318"
+        if not endpoint.rstrip("/").endswith("/v1/traces"):
+            endpoint = endpoint.rstrip("/") + "/v1/traces"
+        return OTLPSpanExporter(
+            endpoint=endpoint, headers=dict(tracing.headers), timeout=tracing.timeout
+        )
+    from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+
+    endpoint = tracing.endpoint or (JAEGER_DEFAULT_ENDPOINT if kind == "jaeger" else None)
+    insecure = tracing.insecure
+    if insecure is None and endpoint is not None:
+        insecure = endpoint.startswith("http://")
+    return OTLPSpanExporter(
+        endpoint=endpoint,
+        insecure=insecure,
+        headers=dict(tracing.headers) or None,
+        timeout=tracing.timeout,
+    )
+
+
+def _propagator(names: tuple[str, ...]) -> Any:
+    from opentelemetry.propagators.composite import CompositePropagator
+
+    propagators = []
+    for name in names:
+        if name == "none":
+            continue
+        if name == "tracecontext":
+            from opentelemetry.trace.propagation.tracecontext import (
+                TraceContextTextMapPropagator,
+            )
+
+            propagators.append(TraceContextTextMapPropagator())
+        elif name == "baggage":
+            from opentelemetry.baggage.propagation import W3CBaggagePropagator
+
+            propagators.append(W3CBaggagePropagator())
+        else:
+            package = {"b3": "b3", "b3multi": "b3", "jaeger": "jaeger"}[name]
+            try:
+                from importlib.metadata import entry_points
+
+                (entry,) = entry_points(group="opentelemetry_propagator", name=name)
+            except ValueError:
+                raise ImproperlyConfigured(
+                    f"AXIOMOD['tracing']['propagators'] names {name!r}: "
+                    f"pip install opentelemetry-propagator-{package}"
+                ) from None
+            propagators.append(entry.load()())
+    return CompositePropagator(propagators)
+
+
+def build_provider(exporter: Any = None, *, processor: str = "batch") -> Any:
+    """A TracerProvider from the settings; ``exporter`` overrides the configured one (tests)."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
+
+    conf = settings
+    tracing = conf.tracing
+    provider = TracerProvider(resource=_resource(conf), sampler=_sampler(tracing.sample_ratio))
+    exporter = exporter if exporter is not None else _exporter(tracing)
+    if processor == "simple" or tracing.exporter == "console":
+        provider.add_span_processor(SimpleSpanProcessor(exporter))
+    else:
+        batch = tracing.batch
+        provider.add_span_processor(
+            BatchSpanProcessor(
+                exporter,
+                max_queue_size=batch.max_queue_size,
+                max_export_batch_size=batch.max_export_batch_size,
+                schedule_delay_millis=batch.schedule_delay_ms,
+                export_timeout_millis=batch.export_timeout_ms,
+            )
+        )
+    return provider
+
+
+def configure(*, force: bool = False, provider: Any = None) -> bool:
+    """Set tracing up for this process from ``AXIOMOD["tracing"]``; True when spans export.
+
+    Idempotent per process: call it from every entry point. ``force`` rebuilds it (after
+    a settings change); ``provider`` installs a ready-made one (tests, custom set-ups).
+    """
+    tracing = settings.tracing
+    with _lock:
+        if _state["pid"] == os.getpid() and not force and provider is None:
+            return _state["provider"] is not None
+        if provider is None and tracing.exporter == "none":
+            _install(None)
+            return False
+        require_extra("tracing", feature="AXIOMOD['tracing'] with an exporter")
+        from opentelemetry import propagate, trace
+
+        propagate.set_global_textmap(_propagator(tracing.propagators))
+        provider = provider or build_provider()
+        _install(provider)
+        if not isinstance(trace.get_tracer_provider(), FollowingProvider):
+            # Global: a provider that follows ours, so code and instrumentations using
+            # trace.get_tracer() keep working when this process's provider is rebuilt.
+            trace.set_tracer_provider(FOLLOWING_PROVIDER)
+        if tracing.instrument_requests:
+            _instrument_clients(provider)
+        logger.info("tracing to %s (sample ratio %s)", tracing.exporter, tracing.sample_ratio)
+        return True
+
+
+def _install(provider: Any) -> None:
+    old = _state["provider"]
+    _state["pid"] = os.getpid()
+    _state["provider"] = provider
+    _state["tracer"] = provider.get_tracer(INSTRUMENTATION_NAME) if provider is not None else None
+    if old is not None and old is not provider and _state.get("owner_pid") == os.getpid():
+        old.shutdown()
+    _state["owner_pid"] = os.getpid()
+
+
+class _FollowingTracer:  # an opentelemetry.trace.Tracer by duck typing
+    """A tracer that always uses the provider configured for this process *now*.
+
+    Instrumentations (requests, httpx, grpc) take a tracer once, when instrumented; a
+    provider rebuilt after ``fork()`` or a settings change would otherwise leave them
+    exporting through one that was shut down.
+    """
+
+    def __init__(self, name: str, *args: Any, **kwargs: Any) -> None:
+        self._args = (name, *args)
+        self._kwargs = kwargs
+        self._cache: tuple[Any, Any] | None = None
+
+    def _current(self) -> Any:
+        from opentelemetry import trace
+
+        provider = _state["provider"] if _state["pid"] == os.getpid() else None
+        if provider is None:
+            return trace.NoOpTracer()
+        if self._cache is None or self._cache[0] is not provider:
+            self._cache = (provider, provider.get_tracer(*self._args, **self._kwargs))
+        return self._cache[1]
+
+    def start_span(self, *args: Any, **kwargs: Any) -> Any:
+        return self._current().start_span(*args, **kwargs)
+
+    def start_as_current_span(self, *args: Any, **kwargs: Any) -> Any:
+        return self._current().start_as_current_span(*args, **kwargs)
+
+
+def _following_provider_class() -> type:
+    from opentelemetry import trace
+
+    class FollowingProvider(trace.TracerProvider):
+        """The global TracerProvider: hands out tracers that follow :func:`configure`."""
+
+        def get_tracer(self, name: str, *args: Any, **kwargs: Any) -> Any:
+            return _FollowingTracer(name, *args, **kwargs)
+
+        def force_flush(self, timeout_millis: int = 30000) -> bool:
+            provider = _state["provider"]
+            return provider.force_flush(timeout_millis) if provider is not None else True
+
+    return FollowingProvider
+
+
+try:
+    FollowingProvider = _following_provider_class()
+    FOLLOWING_PROVIDER = FollowingProvider()
+except ImportError:  # no opentelemetry-api: tracing can only be "none"
+    FollowingProvider = FOLLOWING_PROVIDER = None  # type: ignore[assignment,misc]
+
+
+def _instrument_clients(provider: Any) -> None:
+    provider = FOLLOWING_PROVIDER
+    try:
+        from opentelemetry.instrumentation.requests import RequestsInstrumentor
+    except ImportError:
+        pass
+    else:
+        instrumentor = RequestsInstrumentor()
+        if not instrumentor.is_instrumented_by_opentelemetry:
+            instrumentor.instrument(tracer_provider=provider)
+    try:
+        from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+    except ImportError:
+        return
+    instrumentor = HTTPXClientInstrumentor()
+    if not instrumentor.is_instrumented_by_opentelemetry:
+        instrumentor.instrument(tracer_provider=provider)
+
+
+def tracer() -> Any:
+    """axiomod's tracer for this process, or None when tracing is off."""
+    if _state["pid"] != os.getpid():
+        configure()
+    return _state["tracer"]
+
+
+def is_configured() -> bool:
+    return _state["pid"] == os.getpid() and _state["provider"] is not None
+
+
+def shutdown() -> None:
+    """Flush and stop this process's span export (at exit, worker exit, SIGTERM)."""
+    with _lock:
+        provider = _state["provider"]
+        if provider is not None and _state["pid"] == os.getpid():
+            provider.shutdown()
+        _state.update(pid=None, provider=None, tracer=None)
+
+
+atexit.register(shutdown)

@@ -1,0 +1,130 @@
+"""HTTP server spans from ``TracingMiddleware`` on the example service."""
+
+from __future__ import annotations
+
+import pytest
+from opentelemetry.trace import SpanKind, StatusCode
+
+pytestmark = pytest.mark.django_db
+
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+PARENT_ID = "00f067aa0ba902b7"
+
+
+def test_span_named_by_route_template_with_semconv_attributes(client, traced):
+    exporter = traced(1.0)
+    client.get("/invoices/404404/", HTTP_USER_AGENT="probe/1.0")
+    (span,) = exporter.get_finished_spans()
+    assert span.name == "GET /invoices/<int:pk>/"
+    assert span.kind is SpanKind.SERVER
+    assert span.attributes["http.request.method"] == "GET"
+    assert span.attributes["http.route"] == "/invoices/<int:pk>/"
+    assert span.attributes["http.response.status_code"] == 404
+    assert span.attributes["url.scheme"] == "http"
+    assert span.attributes["user_agent.original"] == "probe/1.0"
+    assert span.resource.attributes["service.name"] == "invoices"
+    assert span.resource.attributes["deployment.environment"] == "development"
+    assert span.status.status_code is StatusCode.UNSET
+
+
+def test_incoming_traceparent_continues_the_callers_trace(client, traced):
+    exporter = traced(0.0)  # parent-based: the caller's sampled flag wins over the ratio
+    client.get("/invoices/", HTTP_TRACEPARENT=f"00-{TRACE_ID}-{PARENT_ID}-01")
+    (span,) = exporter.get_finished_spans()
+    assert format(span.context.trace_id, "032x") == TRACE_ID
+    assert format(span.parent.span_id, "016x") == PARENT_ID
+    assert span.parent.is_remote
+
+
+def test_unsampled_caller_is_not_recorded_even_at_ratio_1(client, traced):
+    exporter = traced(1.0)
+    client.get("/invoices/", HTTP_TRACEPARENT=f"00-{TRACE_ID}-{PARENT_ID}-00")
+    assert exporter.get_finished_spans() == ()
+
+
+@pytest.mark.parametrize(("ratio", "low", "high"), [(0.0, 0, 0), (1.0, 400, 400), (0.25, 60, 140)])
+def test_sample_ratio_over_many_new_traces(client, traced, ratio, low, high):
+    exporter = traced(ratio)
+    count = 400
+    for _ in range(count):
+        client.get("/live-not-a-probe")
+    sampled = len(exporter.get_finished_spans())
+    # 0.25 of 400: mean 100, sd ~8.7; the bounds are more than 4 sd wide.
+    assert low <= sampled <= high
+
+
+def test_server_errors_mark_the_span(client, traced, monkeypatch):
+    from example.invoices import container
+
+    exporter = traced(1.0)
+
+    def broken():
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(container, "use_cases", broken)
+    from example.invoices.delivery.http import views
+
+    monkeypatch.setattr(views, "use_cases", broken)
+    client.raise_request_exception = False
+    assert client.get("/invoices/").status_code == 500
+    (span,) = exporter.get_finished_spans()
+    assert span.status.status_code is StatusCode.ERROR
+    assert span.attributes["error.type"] == "500"
+
+
+def test_probes_and_metrics_are_not_traced_by_default(client, traced):
+    exporter = traced(1.0)
+    for path in ("/live", "/ready", "/health", "/metrics"):
+        client.get(path)
+    assert exporter.get_finished_spans() == ()
+
+
+def test_trace_probes_and_excluded_paths(client, traced):
+    exporter = traced(1.0, trace_probes=True, excluded_paths=["/invoices/"])
+    client.get("/metrics")
+    client.get("/invoices/")
+    assert [s.name for s in exporter.get_finished_spans()] == ["GET /metrics"]
+
+
+def test_request_and_response_hooks(client, traced):
+    exporter = traced(
+        1.0,
+        request_hook="tests.tracing.hooks.on_request",
+        response_hook="tests.tracing.hooks.on_response",
+    )
+    client.get("/invoices/", HTTP_X_TENANT="acme")
+    (span,) = exporter.get_finished_spans()
+    assert span.attributes["tenant"] == "acme"
+    assert span.attributes["response.bytes"] > 0
+
+
+def test_tracing_off_costs_no_span(client, settings):
+    from axiomod import tracing
+
+    tracing.shutdown()
+    assert tracing.tracer() is None, "the example exports nothing by default"
+    assert client.get("/invoices/").status_code == 200
+
+
+def test_async_request_is_traced(traced):
+    import asyncio
+
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from axiomod.tracing.middleware import TracingMiddleware
+
+    async def view(request):
+        from opentelemetry import trace
+
+        assert trace.get_current_span().is_recording()
+        return HttpResponse(status=204)
+
+    exporter = traced(1.0)
+    middleware = TracingMiddleware(view)
+    assert asyncio.iscoroutinefunction(middleware)
+    request = RequestFactory().get("/async")
+    request.resolver_match = None
+    assert asyncio.run(middleware(request)).status_code == 204
+    (span,) = exporter.get_finished_spans()
+    assert span.attributes["http.response.status_code"] == 204

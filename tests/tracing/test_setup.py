@@ -1,0 +1,77 @@
+"""Building the SDK from AXIOMOD["tracing"]: exporters, sampler, resource, propagators."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.test import override_settings
+from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter as GrpcExporter
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter as HttpExporter
+
+from axiomod import tracing
+from axiomod.tracing import setup
+
+
+def tracing_settings(**values):
+    return override_settings(AXIOMOD={"service_name": "billing", "tracing": values})
+
+
+def exporter_of(provider):
+    (processor,) = provider._active_span_processor._span_processors
+    return processor.span_exporter if hasattr(processor, "span_exporter") else processor._exporter
+
+
+def test_none_configures_nothing():
+    with tracing_settings(exporter="none"):
+        assert tracing.configure(force=True) is False
+        assert tracing.tracer() is None
+    tracing.shutdown()
+
+
+def test_jaeger_means_otlp_grpc_to_jaegers_port():
+    with tracing_settings(exporter="jaeger"):
+        exporter = exporter_of(setup.build_provider())
+    assert isinstance(exporter, GrpcExporter)
+    assert exporter._endpoint == "localhost:4317"
+
+
+def test_otlp_http_endpoint_gets_the_traces_path():
+    with tracing_settings(
+        exporter="otlp-http",
+        endpoint="http://collector:4318",
+        headers={"authorization": "Bearer t"},
+    ):
+        exporter = exporter_of(setup.build_provider())
+    assert isinstance(exporter, HttpExporter)
+    assert exporter._endpoint == "http://collector:4318/v1/traces"
+
+
+def test_resource_and_sampler():
+    with tracing_settings(
+        exporter="console", sample_ratio=0.1, resource_attributes={"k8s.cluster.name": "prod"}
+    ):
+        provider = setup.build_provider()
+    attributes = provider.resource.attributes
+    assert attributes["service.name"] == "billing"
+    assert attributes["deployment.environment"] == "development"
+    assert attributes["k8s.cluster.name"] == "prod"
+    assert "ParentBased" in provider.sampler.get_description()
+    assert "0.1" in provider.sampler.get_description()
+
+
+def test_a_propagator_whose_package_is_missing_is_named():
+    with (
+        tracing_settings(exporter="console", propagators=["tracecontext", "b3"]),
+        pytest.raises(ImproperlyConfigured, match="opentelemetry-propagator-b3"),
+    ):
+        tracing.configure(force=True)
+    tracing.shutdown()
+
+
+def test_configure_is_once_per_process():
+    with tracing_settings(exporter="console"):
+        assert tracing.configure(force=True) is True
+        first = tracing.tracer()
+        assert tracing.configure() is True
+        assert tracing.tracer() is first
+    tracing.shutdown()
