@@ -14,6 +14,7 @@ import asyncio
 import dataclasses
 import inspect
 import logging
+import os
 import threading
 import time
 from collections.abc import Sequence
@@ -30,9 +31,21 @@ logger = logging.getLogger("axiomod.health")
 
 UP, DOWN = "UP", "DOWN"
 
-_executor = futures.ThreadPoolExecutor(max_workers=32, thread_name_prefix="axiomod-health")
 _running_lock = threading.Lock()
 _running: dict[str, futures.Future] = {}
+_pool: tuple[int, futures.ThreadPoolExecutor] | None = None
+
+
+def _executor() -> futures.ThreadPoolExecutor:
+    """This process's pool: threads do not survive fork(), so a child makes its own."""
+    global _pool
+    if _pool is None or _pool[0] != os.getpid():
+        _running.clear()
+        _pool = (
+            os.getpid(),
+            futures.ThreadPoolExecutor(max_workers=32, thread_name_prefix="axiomod-health"),
+        )
+    return _pool[1]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,7 +83,7 @@ def _submit(spec: CheckSpec) -> futures.Future | None:
         previous = _running.get(spec.name)
         if previous is not None and not previous.done():
             return None  # still hung from an earlier probe
-        future = _executor.submit(_call, spec)
+        future = _executor().submit(_call, spec)
         _running[spec.name] = future
         return future
 
