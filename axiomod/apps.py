@@ -30,3 +30,10 @@ class AxiomodConfig(AxiomodAppConfig):
     default = True
     name = "axiomod"
     verbose_name = "axiomod"
+
+    def ready(self) -> None:
+        super().ready()
+        from axiomod.db import checks, fork, instrumentation  # noqa: F401  (checks registers)
+
+        instrumentation.install()
+        fork.install()

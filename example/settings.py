@@ -2,14 +2,14 @@
 
 Embedded defaults need no external service: SQLite in ``var/`` and the local-memory
 cache. ``DATABASE_URL`` switches the database (``postgres://``, ``mysql://`` /
-``mariadb://``, ``sqlite:///``), which is how the integration tests run the same
-service against PostgreSQL and MariaDB.
+``mariadb://``, ``sqlite:///``) through ``axiomod.db.database``, which is how the
+integration tests run the same service against PostgreSQL and MariaDB.
 """
 
 import os
 from pathlib import Path
 
-import dj_database_url
+from axiomod.db import database
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("AXIOMOD_VAR_DIR", BASE_DIR / "var"))
@@ -50,16 +50,9 @@ WSGI_APPLICATION = "example.wsgi.application"
 ASGI_APPLICATION = "example.asgi.application"
 
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'example.sqlite3'}"
-if DATABASE_URL.startswith("mariadb://"):
-    # dj-database-url knows the scheme as mysql://; MariaDB speaks the same protocol.
-    DATABASE_URL = "mysql://" + DATABASE_URL.removeprefix("mariadb://")
-if DATABASE_URL.startswith("mysql"):
-    # PyMySQL (the `mysql` extra) stands in for mysqlclient, which needs C headers to build.
-    import pymysql
-
-    pymysql.install_as_MySQLdb()
-
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
+# axiomod.db.database(): PostgreSQL gets Django's native psycopg pool (the Go framework's
+# names: max_open, min_idle, max_lifetime...), MariaDB/SQLite persistent connections.
+DATABASES = {"default": database(DATABASE_URL)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 

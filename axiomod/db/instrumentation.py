@@ -1,0 +1,148 @@
+"""Per-query instrumentation: slow-query log, query metrics, pool gauges.
+
+Installed on every new connection (``connection_created``) as a permanent Django
+``execute_wrapper``: no ENGINE swap, no ``DEBUG=True``, works on every backend.
+django-prometheus' ``django_prometheus.db`` backends were looked at: they need a
+different ENGINE per database and record only counters, no durations or slow queries.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import sys
+import time
+from typing import Any
+
+from django.apps import apps
+from django.db.backends.signals import connection_created
+
+from axiomod.conf import settings
+
+__all__ = ["QueryInstrument", "install"]
+
+slow_logger = logging.getLogger("axiomod.db.slow")
+
+_OPERATIONS = {"select": "select", "insert": "insert", "update": "update", "delete": "delete"}
+#: Frames from these paths are library code; the slow-query log names the first other one.
+_LIBRARY_PARTS = ("/django/", "/axiomod/", "/site-packages/", "/dist-packages/", "<frozen")
+
+
+def operation_of(sql: str) -> str:
+    head = sql.lstrip()[:6].lower()
+    return _OPERATIONS.get(head, "other")
+
+
+def calling_frame() -> str:
+    """``path:line in function`` of the application code that issued the query."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not any(part in filename for part in _LIBRARY_PARTS):
+            return f"{filename}:{frame.f_lineno} in {frame.f_code.co_name}"
+        frame = frame.f_back
+    return "unknown"
+
+
+class QueryInstrument:
+    """The wrapper Django calls around every query of one connection."""
+
+    def __init__(self, alias: str) -> None:
+        self.alias = alias
+        conf = settings.db
+        self.slow_seconds = conf.slow_query_ms / 1000.0
+        self.sample_rate = conf.slow_query_sample_rate
+        self.log_params = conf.log_params
+        self.metrics = _metrics() if conf.query_metrics else None
+        self._children: dict[tuple[str, str], Any] = {}
+        self._pool_checked = 0.0
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        start = time.perf_counter()
+        status = "success"
+        try:
+            return execute(sql, params, many, context)
+        except BaseException:
+            status = "error"
+            raise
+        finally:
+            elapsed = time.perf_counter() - start
+            if self.metrics is not None:
+                self._record(sql, status, elapsed, context)
+            if elapsed >= self.slow_seconds:
+                self._slow(sql, params, elapsed)
+
+    def _record(self, sql: str, status: str, elapsed: float, context: Any) -> None:
+        operation = operation_of(sql)
+        child = self._children.get((operation, status))
+        if child is None:
+            child = self._children[(operation, status)] = self.metrics[0].labels(
+                self.alias, operation, status
+            )
+        child.observe(elapsed)
+        now = time.monotonic()
+        if now - self._pool_checked >= 1.0:  # pool gauges: at most once a second
+            self._pool_checked = now
+            _record_pool(self.alias, context, self.metrics)
+
+    def _slow(self, sql: str, params: Any, elapsed: float) -> None:
+        if self.metrics is not None:
+            self.metrics[1].labels(self.alias).inc()
+        if self.sample_rate < 1.0 and random.random() >= self.sample_rate:
+            return
+        slow_logger.warning(
+            "slow query: %.1f ms on %s at %s: %s%s",
+            elapsed * 1000,
+            self.alias,
+            calling_frame(),
+            sql,
+            f" params={params!r}" if self.log_params else " params=[redacted]",
+            extra={
+                "duration_ms": round(elapsed * 1000, 3),
+                "alias": self.alias,
+                "sql": sql,
+            },
+        )
+
+
+def _metrics() -> tuple[Any, Any, Any] | None:
+    if not apps.is_installed("axiomod_metrics"):
+        return None
+    from axiomod_metrics import counter, gauge, histogram
+
+    return (
+        histogram(
+            "db_query_duration_seconds",
+            "Time spent in database queries.",
+            ["alias", "operation", "status"],
+        ),
+        counter("db_slow_queries_total", "Queries slower than slow_query_ms.", ["alias"]),
+        gauge(
+            "db_pool_connections",
+            "Connections of the psycopg pool: size, available, waiting.",
+            ["alias", "state"],
+            multiprocess_mode="livesum",
+        ),
+    )
+
+
+def _record_pool(alias: str, context: Any, metrics: tuple[Any, Any, Any]) -> None:
+    connection = context.get("connection") if isinstance(context, dict) else None
+    pool = getattr(connection, "pool", None) if connection is not None else None
+    if pool is None:
+        return
+    stats = pool.get_stats()
+    gauge = metrics[2]
+    gauge.labels(alias, "size").set(stats.get("pool_size", 0))
+    gauge.labels(alias, "available").set(stats.get("pool_available", 0))
+    gauge.labels(alias, "waiting").set(stats.get("requests_waiting", 0))
+
+
+def _on_connection_created(sender: Any, connection: Any, **kwargs: Any) -> None:
+    if any(isinstance(w, QueryInstrument) for w in connection.execute_wrappers):
+        return
+    connection.execute_wrappers.append(QueryInstrument(connection.alias))
+
+
+def install() -> None:
+    connection_created.connect(_on_connection_created, dispatch_uid="axiomod.db.instrument")
