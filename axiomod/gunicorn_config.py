@@ -33,6 +33,10 @@ control_socket_disable = True
 _MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 _created_dir: str | None = None
 
+# Read in the master before the application loads (even with --preload): code running
+# at load time can tell the master, which only forks workers, from a worker.
+os.environ["AXIOMOD_GUNICORN_MASTER"] = str(os.getpid())
+
 # Before any import of prometheus_client: its value class is chosen when it is imported.
 if not os.environ.get(_MULTIPROC_ENV):
     _created_dir = tempfile.mkdtemp(prefix="axiomod-metrics-")

@@ -22,6 +22,13 @@ class HealthConfig(AxiomodAppConfig):
         autodiscover_modules("health")
 
         def serving(**kwargs: object) -> None:
+            import os
+
+            # Under gunicorn --preload the application loads in the master, which only
+            # forks workers: no drain handler and no refresh thread there (a thread
+            # running checks at fork time would leave its locks held in the children).
+            if os.environ.get("AXIOMOD_GUNICORN_MASTER") == str(os.getpid()):
+                return
             shutdown.install_for_this_process()
             state.start_background_refresh()
 

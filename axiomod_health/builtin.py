@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import os
 import threading
 import urllib.request
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings as django_settings
 from django.utils.module_loading import import_string
 from health_check.base import HealthCheck
@@ -54,7 +56,13 @@ class KafkaMetadata(HealthCheck):
             client = _ADMIN_CLIENTS.get(key)
             if client is None:  # one client per process: it reconnects by itself
                 client = _ADMIN_CLIENTS[key] = AdminClient(
-                    {"bootstrap.servers": self.bootstrap_servers, **self.config}
+                    {
+                        "bootstrap.servers": self.bootstrap_servers,
+                        # librdkafka writes to stderr by default, several lines a second
+                        # while a broker is down; route it to a logger users can tune.
+                        "logger": logging.getLogger("axiomod.health.kafka"),
+                        **self.config,
+                    }
                 )
             return client
 
@@ -108,6 +116,16 @@ class Migrations(HealthCheck):
             raise ServiceUnavailable(f"{len(plan)} unapplied migration(s): {names}")
 
 
+@dataclasses.dataclass
+class _Broken(HealthCheck):
+    """Stands for a configured check that cannot be built: DOWN with the reason."""
+
+    error: str = ""
+
+    def run(self) -> None:
+        raise ServiceUnavailable(self.error)
+
+
 def _builtins() -> list[CheckSpec]:
     # Clients get most of the check's budget, so their own error ("connection refused",
     # "no metadata") reaches the report rather than axiomod's "timed out".
@@ -119,7 +137,7 @@ def _builtins() -> list[CheckSpec]:
         CheckSpec(f"cache:{alias}", Cache(alias=alias), critical=False)
         for alias in getattr(django_settings, "CACHES", {})
     ]
-    broker = settings.jobs.broker_url
+    broker = settings.jobs.broker_url if apps.is_installed("axiomod_jobs") else None
     if broker and broker.startswith(("redis://", "rediss://", "unix://")):
         from health_check.contrib.redis import Redis
         from redis.asyncio import Redis as RedisClient
@@ -134,7 +152,7 @@ def _builtins() -> list[CheckSpec]:
                 ),
             )
         )
-    kafka = settings.kafka
+    kafka = settings.kafka if apps.is_installed("axiomod_messaging") else None
     if kafka is not None:
         specs.append(
             CheckSpec(
@@ -157,7 +175,10 @@ def configured_checks() -> list[CheckSpec]:
     for spec in registered():
         specs[spec.name] = spec
     for dotted in conf.checks:
-        spec = spec_for(import_string(dotted))
+        try:
+            spec = spec_for(import_string(dotted))
+        except (ImportError, TypeError) as exc:  # reported by `manage.py check` (E020/E021)
+            spec = CheckSpec(dotted, _Broken(error=f"{dotted}: {exc}"))
         specs[spec.name] = spec
     return [
         dataclasses.replace(spec, critical=False) if spec.name in conf.non_critical else spec

@@ -2,7 +2,7 @@
 
 django-health-check 4.x wraps a check in ``asyncio.wait_for``, which cannot interrupt a
 synchronous check (it keeps its executor thread) nor an ``async`` check that blocks the
-event loop. Here every check runs in a thread of its own pool and the probe waits on the
+event loop. Here every check runs in a daemon thread of its own and the probe waits on the
 futures with a deadline per check: whatever a check does, the probe answers within the
 largest timeout. A check still running from an earlier probe is not started again (it
 would pile up threads); it reports DOWN until it returns.
@@ -33,19 +33,16 @@ UP, DOWN = "UP", "DOWN"
 
 _running_lock = threading.Lock()
 _running: dict[str, futures.Future] = {}
-_pool: tuple[int, futures.ThreadPoolExecutor] | None = None
 
 
-def _executor() -> futures.ThreadPoolExecutor:
-    """This process's pool: threads do not survive fork(), so a child makes its own."""
-    global _pool
-    if _pool is None or _pool[0] != os.getpid():
-        _running.clear()
-        _pool = (
-            os.getpid(),
-            futures.ThreadPoolExecutor(max_workers=32, thread_name_prefix="axiomod-health"),
-        )
-    return _pool[1]
+def _after_fork_in_child() -> None:
+    """A child inherits the parent's bookkeeping (maybe a held lock), not its threads."""
+    global _running_lock
+    _running_lock = threading.Lock()
+    _running.clear()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,13 +76,25 @@ def _call(spec: CheckSpec) -> tuple[str | None, float]:
 
 
 def _submit(spec: CheckSpec) -> futures.Future | None:
+    """Start ``spec`` in a daemon thread of its own; None while its last run still hangs.
+
+    Not a ThreadPoolExecutor: its threads are joined at interpreter exit, so one hung
+    check would hold a worker's shutdown for as long as it hangs. One thread per check
+    run is cheap at probe rates (a run every ``cache_ttl``), and a hung check holds one
+    thread, never more, since it is not started again until it returns.
+    """
     with _running_lock:
         previous = _running.get(spec.name)
         if previous is not None and not previous.done():
-            return None  # still hung from an earlier probe
-        future = _executor().submit(_call, spec)
+            return None
+        future: futures.Future = futures.Future()
         _running[spec.name] = future
-        return future
+
+    def target() -> None:
+        future.set_result(_call(spec))
+
+    threading.Thread(target=target, name=f"axiomod-health:{spec.name}", daemon=True).start()
+    return future
 
 
 def run_checks(specs: Sequence[CheckSpec], default_timeout: float) -> list[CheckResult]:

@@ -28,6 +28,9 @@ _NO_STORE = "no-store"
 def _json(payload: object, status: int) -> HttpResponse:
     response = HttpResponse(json.dumps(payload), content_type="application/json", status=status)
     response["Cache-Control"] = _NO_STORE
+    # A 503 is the probe's answer, not a server error: Django would log every one of them
+    # on django.request at ERROR (it skips responses marked as already logged).
+    response._has_been_logged = True  # type: ignore[attr-defined]
     return response
 
 

@@ -45,3 +45,10 @@ def test_check_that_cannot_be_imported_is_reported_by_the_app():
 def test_importable_check_passes():
     with override_settings(AXIOMOD={"health": {"checks": ["os.getcwd"]}}):
         assert checks.run_checks(tags=["axiomod"]) == []
+
+
+def test_check_that_is_not_a_check_is_reported():
+    with override_settings(AXIOMOD={"health": {"checks": ["os.sep"]}}):
+        found = [m for m in checks.run_checks(tags=["axiomod"]) if m.id == "axiomod.E021"]
+    assert len(found) == 1
+    assert "not a check" in found[0].msg

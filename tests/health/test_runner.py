@@ -128,3 +128,30 @@ def test_pool_threads_do_not_keep_database_connections_open(
         assert open_connections() == 0
     finally:
         del connections.settings[alias]
+
+
+def test_a_hung_check_does_not_hold_interpreter_exit(tmp_path):
+    """A worker must exit when asked, whatever a check is doing (daemon threads)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import os, threading, django\n"
+        "os.environ['DJANGO_SETTINGS_MODULE'] = 'example.settings'\n"
+        "django.setup()\n"
+        "from axiomod_health.registry import CheckSpec, FunctionCheck\n"
+        "from axiomod_health.runner import run_checks\n"
+        "hang = threading.Event()\n"
+        "print(run_checks([CheckSpec('hangs', FunctionCheck(func=lambda: hang.wait(60)))],"
+        " 0.2)[0].status, flush=True)\n"
+    )
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=50,
+        cwd=str(__import__("tests.servers").servers.ROOT),
+    )
+    assert result.stdout.strip() == "DOWN", result.stderr[-2000:]
+    assert time.monotonic() - started < 30, "the interpreter waited for the hung check"

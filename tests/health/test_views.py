@@ -208,3 +208,25 @@ def test_background_mode_probes_only_read(only_checks, settings, calls):
     while calls["ok"] < 3 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert calls["ok"] >= 3, "the background thread refreshes on its own"
+
+
+def test_a_dotted_path_that_is_not_a_check_is_down_not_a_500(client, only_checks, settings):
+    settings.AXIOMOD = {
+        **settings.AXIOMOD,
+        "health": {**settings.AXIOMOD["health"], "checks": ["os.sep"]},
+    }
+    response = client.get("/ready")
+    assert response.status_code == 503
+    assert response.json()["components"]["os.sep"]["status"] == "DOWN"
+
+
+def test_probe_503_is_not_logged_as_a_server_error(client, only_checks, caplog):
+    @health_check(name="down")
+    def down():
+        raise ServiceUnavailable("no")
+
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        assert client.get("/ready").status_code == 503
+    assert [r for r in caplog.records if r.name == "django.request"] == []

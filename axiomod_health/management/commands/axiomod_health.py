@@ -20,7 +20,9 @@ class Command(BaseCommand):
         mode = parser.add_mutually_exclusive_group()
         mode.add_argument("--ready", action="store_true", help="readiness checks (default)")
         mode.add_argument("--live", action="store_true", help="liveness only: no checks")
-        parser.add_argument("--json", action="store_true", help="print the /health JSON body")
+        parser.add_argument(
+            "--json", action="store_true", help="print the /ready JSON body, with details"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["live"]:
