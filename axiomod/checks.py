@@ -15,6 +15,7 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings as django_settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.db import DEFAULT_DB_ALIAS
 from django.utils.module_loading import import_string
 
 from axiomod.conf import SECTIONS, section_class, settings
@@ -63,6 +64,22 @@ def _check_core_references() -> Iterable[CheckMessage]:
                 obj="settings.AXIOMOD",
                 id="axiomod.E070",
             )
+    if DEFAULT_DB_ALIAS in settings.db.replicas:
+        yield Error(
+            f'AXIOMOD["db"]["replicas"]: {DEFAULT_DB_ALIAS!r} is the primary, not a replica.',
+            hint="Replicas never get migrations; listing the primary would skip its own.",
+            obj="settings.AXIOMOD",
+            id="axiomod.E075",
+        )
+    router = "axiomod.db.routers.PrimaryReplicaRouter"
+    if settings.db.replicas and not any(map(_is_replica_router, django_settings.DATABASE_ROUTERS)):
+        yield Warning(
+            'AXIOMOD["db"]["replicas"] is set but no PrimaryReplicaRouter is in '
+            "DATABASE_ROUTERS, so every read still goes to the primary.",
+            hint=f"DATABASE_ROUTERS = [{router!r}]",
+            obj="settings.AXIOMOD",
+            id="axiomod.W070",
+        )
     for i, dotted in enumerate(settings.grpc.handlers):
         problem = importable(dotted)
         if problem:
@@ -71,6 +88,18 @@ def _check_core_references() -> Iterable[CheckMessage]:
                 obj="settings.AXIOMOD",
                 id="axiomod.E060",
             )
+
+
+def _is_replica_router(entry: Any) -> bool:
+    from axiomod.db.routers import PrimaryReplicaRouter
+
+    if isinstance(entry, str):
+        try:
+            entry = import_string(entry)
+        except ImportError:
+            return False
+    cls = entry if isinstance(entry, type) else type(entry)
+    return issubclass(cls, PrimaryReplicaRouter)
 
 
 def importable(dotted: str) -> str | None:

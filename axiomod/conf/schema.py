@@ -25,6 +25,7 @@ import types
 import typing
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar, Literal, Union, get_args, get_origin
+from urllib.parse import unquote
 
 __all__ = [
     "ConfigError",
@@ -303,7 +304,8 @@ def parse_env_text(text: str, tp: Any) -> Any:
             key, sep, value = part.partition("=")
             if not sep:
                 raise ValueError(f"expected key=value pairs, got {part.strip()!r}")
-            pairs[key.strip()] = value.strip()
+            # Values are percent-encoded (W3C Baggage format, as OTel specifies).
+            pairs[key.strip()] = unquote(value.strip())
         return pairs
     return text
 

@@ -72,6 +72,8 @@ def _exporter_from_env(text: str, environ: Mapping[str, str]) -> str:
         protocol = environ.get(
             "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", environ.get("OTEL_EXPORTER_OTLP_PROTOCOL", "")
         )
+        if protocol == "http/json":
+            raise ValueError("http/json is not supported by the Python OTLP exporter")
         return "otlp-http" if protocol.startswith("http") else "otlp"
     return first
 
@@ -124,9 +126,6 @@ class BatchSettings(Section):
     )
     schedule_delay_ms: int = setting(
         5000, doc="Delay between two exports, in ms.", min=1, env="OTEL_BSP_SCHEDULE_DELAY"
-    )
-    export_timeout_ms: int = setting(
-        30000, doc="Time allowed for one export, in ms.", min=1, env="OTEL_BSP_EXPORT_TIMEOUT"
     )
 
     def validate(self) -> Iterable[tuple[str, str]]:

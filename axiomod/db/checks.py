@@ -27,7 +27,7 @@ def check_pools(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                 obj="settings.DATABASES", id="axiomod.E071",
             ))  # fmt: skip
             continue
-        if config.get("CONN_MAX_AGE", 0) not in (0, None):
+        if config.get("CONN_MAX_AGE", 0) != 0:  # None (unlimited) is refused too
             messages.append(Error(
                 f"{where}: a pool cannot be combined with CONN_MAX_AGE="
                 f"{config.get('CONN_MAX_AGE')!r}; Django refuses to start the pool.",

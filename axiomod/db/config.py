@@ -12,7 +12,7 @@ Go framework / axiomod        psycopg_pool (PostgreSQL)   MariaDB, SQLite
 ``min_idle`` / ``max_idle``   ``min_size``                (no pool)
 ``max_lifetime`` (s)          ``max_lifetime``            ``CONN_MAX_AGE``
 ``max_idle_time`` (s)         ``max_idle``                (no pool)
-``timeout`` (s)               ``timeout`` (wait for one)  connect timeout
+``timeout`` (s)               ``timeout`` (wait for one)  connect / SQLite lock wait
 ============================  ==========================  ===========================
 """
 
@@ -73,28 +73,39 @@ def database(
         if timeout is not None:
             values["timeout"] = timeout
         min_size = values["min_idle"] if min_idle is not None or max_idle is None else max_idle
+        user_pool = config["OPTIONS"].get("pool")
         config["OPTIONS"]["pool"] = {
-            "min_size": min_size,
+            "min_size": min(min_size, values["max_open"]),
             "max_size": values["max_open"],
             "max_lifetime": float(values["max_lifetime"]),
             "max_idle": float(values["max_idle_time"]),
             "timeout": float(values["timeout"]),
+            **(user_pool if isinstance(user_pool, dict) else {}),  # options={"pool": ...} wins
         }
         config["CONN_MAX_AGE"] = 0  # Django refuses a pool with persistent connections
-        config["CONN_HEALTH_CHECKS"] = False  # the pool checks connections itself
+        # Django hands the pool a check (so it never lends a dead connection) only
+        # when CONN_HEALTH_CHECKS is on.
+        config["CONN_HEALTH_CHECKS"] = True
     else:
         named = [name for name in _POOL_ONLY if given[name] is not None]
+        if pool:
+            named.insert(0, "pool=True")
         if named:
-            raise ValueError(
-                f"{', '.join(named)}: {engine} has no connection pool in Django; "
-                "use max_lifetime (persistent connections) instead"
+            reason = (
+                "pool=False was given"
+                if engine == "django.db.backends.postgresql"
+                else f"{engine} has no connection pool in Django"
             )
+            raise ValueError(
+                f"{', '.join(named)}: {reason}; use max_lifetime (persistent connections) instead"
+            )
+        if timeout is not None:
+            if engine == "django.db.backends.sqlite3":
+                config["OPTIONS"].setdefault("timeout", float(timeout))  # lock wait
+            else:  # connect timeouts are whole seconds
+                config["OPTIONS"].setdefault("connect_timeout", max(1, round(timeout)))
         if engine == "django.db.backends.mysql":
             _use_pymysql()
-            if timeout is not None:
-                config["OPTIONS"].setdefault("connect_timeout", int(timeout))
-        elif engine == "django.db.backends.postgresql" and timeout is not None:
-            config["OPTIONS"].setdefault("connect_timeout", int(timeout))
         config["CONN_MAX_AGE"] = (
             POOL_DEFAULTS["max_lifetime"] if max_lifetime is None else max_lifetime
         )

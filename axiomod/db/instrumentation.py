@@ -24,8 +24,15 @@ __all__ = ["QueryInstrument", "install"]
 slow_logger = logging.getLogger("axiomod.db.slow")
 
 _OPERATIONS = {"select": "select", "insert": "insert", "update": "update", "delete": "delete"}
-#: Frames from these paths are library code; the slow-query log names the first other one.
-_LIBRARY_PARTS = ("/django/", "/axiomod/", "/site-packages/", "/dist-packages/", "<frozen")
+#: Modules of library code; the slow-query log names the first frame outside them.
+_LIBRARY_MODULES = (
+    "django.", "axiomod.", "axiomod_", "psycopg", "pymysql", "MySQLdb", "sqlite3",
+    "contextlib", "concurrent.", "asyncio.", "asgiref.", "threading", "importlib",
+)  # fmt: skip
+#: Buckets for queries: most take well under the 5 ms where HTTP buckets start.
+QUERY_BUCKETS = (
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+)  # fmt: skip
 
 
 def operation_of(sql: str) -> str:
@@ -37,9 +44,11 @@ def calling_frame() -> str:
     """``path:line in function`` of the application code that issued the query."""
     frame = sys._getframe(2)
     while frame is not None:
-        filename = frame.f_code.co_filename
-        if not any(part in filename for part in _LIBRARY_PARTS):
-            return f"{filename}:{frame.f_lineno} in {frame.f_code.co_name}"
+        module = frame.f_globals.get("__name__", "")
+        if (not module.startswith(_LIBRARY_MODULES) and module != "__main__") or (
+            module == "__main__" and not frame.f_code.co_filename.startswith("<")
+        ):
+            return f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}"
         frame = frame.f_back
     return "unknown"
 
@@ -115,6 +124,7 @@ def _metrics() -> tuple[Any, Any, Any] | None:
             "db_query_duration_seconds",
             "Time spent in database queries.",
             ["alias", "operation", "status"],
+            buckets=QUERY_BUCKETS,
         ),
         counter("db_slow_queries_total", "Queries slower than slow_query_ms.", ["alias"]),
         gauge(

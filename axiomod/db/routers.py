@@ -21,24 +21,34 @@ from axiomod.conf import settings
 
 __all__ = ["PrimaryReplicaRouter", "reset_pin", "use_primary"]
 
+#: Set by a write: this request/task reads its own writes from the primary from now on.
 _pinned: contextvars.ContextVar[bool] = contextvars.ContextVar("axiomod_db_pinned", default=False)
+#: Set inside ``use_primary()`` blocks only.
+_forced: contextvars.ContextVar[bool] = contextvars.ContextVar("axiomod_db_forced", default=False)
 
 
 @contextlib.contextmanager
 def use_primary() -> Iterator[None]:
-    """Send every read of the block to the primary."""
-    token = _pinned.set(True)
+    """Send every read of the block to the primary (a write inside still pins after it)."""
+    token = _forced.set(True)
     try:
         yield
     finally:
-        _pinned.reset(token)
+        _forced.reset(token)
 
 
 def reset_pin(**kwargs: Any) -> None:
+    """Forget earlier writes: at the start of each request, and of each Celery task."""
     _pinned.set(False)
 
 
 request_started.connect(reset_pin, dispatch_uid="axiomod.db.routers.reset_pin")
+try:
+    from celery.signals import task_prerun
+except ImportError:
+    pass
+else:
+    task_prerun.connect(reset_pin, weak=False, dispatch_uid="axiomod.db.routers.task_reset")
 
 
 class PrimaryReplicaRouter:
@@ -46,7 +56,12 @@ class PrimaryReplicaRouter:
 
     def db_for_read(self, model: Any, **hints: Any) -> str:
         replicas = settings.db.replicas
-        if not replicas or _pinned.get() or connections[self.primary].in_atomic_block:
+        if (
+            not replicas
+            or _pinned.get()
+            or _forced.get()
+            or connections[self.primary].in_atomic_block
+        ):
             return self.primary
         return random.choice(replicas)
 

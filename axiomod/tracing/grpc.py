@@ -22,13 +22,25 @@ def _provider() -> Any:
     return FOLLOWING_PROVIDER
 
 
+def _not_probes() -> Any:
+    """Health and reflection calls are probes and tooling, not traffic: no spans."""
+    from opentelemetry.instrumentation.grpc import filters
+
+    return filters.negate(
+        filters.any_of(
+            filters.service_name("grpc.health.v1.Health"),
+            filters.service_prefix("grpc.reflection"),
+        )
+    )
+
+
 def server_interceptor() -> Any | None:
     """A ``grpc.ServerInterceptor`` making server spans; None when tracing is off."""
     if tracer() is None:
         return None
     from opentelemetry.instrumentation.grpc import server_interceptor as make
 
-    return make(tracer_provider=_provider())
+    return make(tracer_provider=_provider(), filter_=_not_probes())
 
 
 def aio_server_interceptor() -> Any | None:
@@ -37,7 +49,7 @@ def aio_server_interceptor() -> Any | None:
         return None
     from opentelemetry.instrumentation.grpc import aio_server_interceptor as make
 
-    return make(tracer_provider=_provider())
+    return make(tracer_provider=_provider(), filter_=_not_probes())
 
 
 def instrument_clients() -> bool:

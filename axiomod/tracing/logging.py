@@ -15,15 +15,18 @@ from __future__ import annotations
 
 import logging
 
-from opentelemetry import trace
-
 __all__ = ["TraceContextFilter"]
 
 
 class TraceContextFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        context = trace.get_current_span().get_span_context()
-        if context.is_valid:
+        try:
+            from opentelemetry import trace
+        except ImportError:  # no OpenTelemetry installed: every record is outside a span
+            context = None
+        else:
+            context = trace.get_current_span().get_span_context()
+        if context is not None and context.is_valid:
             record.trace_id = format(context.trace_id, "032x")
             record.span_id = format(context.span_id, "016x")
             record.trace_sampled = context.trace_flags.sampled

@@ -16,6 +16,7 @@ metrics paths are not traced unless ``trace_probes`` is on.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
@@ -53,6 +54,14 @@ class _MetaGetter:
         return [k[5:].lower().replace("_", "-") for k in carrier if k.startswith("HTTP_")]
 
 
+#: Methods the HTTP semantic conventions know; others are recorded as ``_OTHER``.
+KNOWN_METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
+)
+
+logger = logging.getLogger("axiomod.tracing")
+
+
 class TracingMiddleware:
     sync_capable = True
     async_capable = True
@@ -67,36 +76,55 @@ class TracingMiddleware:
         tracing = settings.tracing
         self.request_hook = import_string(tracing.request_hook) if tracing.request_hook else None
         self.response_hook = import_string(tracing.response_hook) if tracing.response_hook else None
-        from opentelemetry import context, propagate, trace
-
+        try:
+            from opentelemetry import context, propagate, trace
+        except ImportError:  # no OpenTelemetry at all: tracing can only be off
+            self._trace = None
+            return
         self._context, self._propagate, self._trace = context, propagate, trace
         self._getter = _MetaGetter()
         self._server = trace.SpanKind.SERVER
+        # Extract only when a header one of the propagators reads is there.
+        self._carrier_keys = frozenset(
+            "HTTP_" + field.upper().replace("-", "_")
+            for field in propagate.get_global_textmap().fields
+        )
+
+    def _hook(self, hook: Any, *args: Any) -> None:
+        try:
+            hook(*args)
+        except Exception:  # a hook's bug must not leak the span or fail the request
+            logger.exception("tracing hook %r failed", hook)
 
     def _start(self, request: HttpRequest) -> tuple[Any, Any]:
         meta = request.META
         parent = (
             self._propagate.extract(meta, getter=self._getter)
-            if "HTTP_TRACEPARENT" in meta
+            if not self._carrier_keys.isdisjoint(meta)
             else None
         )
-        span = tracer().start_span(request.method, context=parent, kind=self._server)
+        method = request.method if request.method in KNOWN_METHODS else "_OTHER"
+        span = tracer().start_span(
+            method if method != "_OTHER" else "HTTP", context=parent, kind=self._server
+        )
         token = self._context.attach(self._trace.set_span_in_context(span, parent))
         if span.is_recording():
             span.set_attributes(
                 {
-                    "http.request.method": request.method,
+                    "http.request.method": method,
                     "url.scheme": request.scheme,
                     "url.path": request.path,
                     "network.protocol.version": meta.get("SERVER_PROTOCOL", "HTTP/1.1")[5:],
                 }
             )
+            if method == "_OTHER":
+                span.set_attribute("http.request.method_original", str(request.method))
             if "HTTP_USER_AGENT" in meta:
                 span.set_attribute("user_agent.original", meta["HTTP_USER_AGENT"])
             if "REMOTE_ADDR" in meta:
                 span.set_attribute("client.address", meta["REMOTE_ADDR"])
             if self.request_hook is not None:
-                self.request_hook(span, request)
+                self._hook(self.request_hook, span, request)
         return span, token
 
     def _finish(
@@ -107,7 +135,8 @@ class TracingMiddleware:
                 match = request.resolver_match
                 if match is not None:
                     route = "/" + match.route
-                    span.update_name(f"{request.method} {route}")
+                    method = request.method if request.method in KNOWN_METHODS else "HTTP"
+                    span.update_name(f"{method} {route}")
                     span.set_attribute("http.route", route)
                 if response is not None:
                     status = response.status_code
@@ -120,7 +149,7 @@ class TracingMiddleware:
                     span.set_attribute("error.type", type(error).__qualname__)
                     span.set_status(self._trace.Status(self._trace.StatusCode.ERROR))
                 if self.response_hook is not None:
-                    self.response_hook(span, request, response)
+                    self._hook(self.response_hook, span, request, response)
         finally:
             span.end()
             self._context.detach(token)
@@ -130,7 +159,7 @@ class TracingMiddleware:
             return self.__acall__(request)
         # tracer() per request: after a fork (gunicorn --preload) it rebuilds this
         # process's provider; with tracing off it is None and nothing else happens.
-        if tracer() is None or request.path_info in self.excluded:
+        if self._trace is None or tracer() is None or request.path_info in self.excluded:
             return self.get_response(request)
         span, token = self._start(request)
         try:
@@ -142,9 +171,7 @@ class TracingMiddleware:
         return response
 
     async def __acall__(self, request: HttpRequest) -> Any:
-        # tracer() per request: after a fork (gunicorn --preload) it rebuilds this
-        # process's provider; with tracing off it is None and nothing else happens.
-        if tracer() is None or request.path_info in self.excluded:
+        if self._trace is None or tracer() is None or request.path_info in self.excluded:
             return await self.get_response(request)
         span, token = self._start(request)
         try:

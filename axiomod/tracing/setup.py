@@ -1,11 +1,12 @@
 """Building the SDK from the settings: resource, sampler, exporter, processor, propagators.
 
 Once per process, and again in a forked child: a BatchSpanProcessor's thread and an
-OTLP gRPC channel do not survive ``fork()``, so gunicorn workers (``post_fork`` in
-``axiomod.gunicorn_config``), Celery prefork children (``worker_process_init``) and any
-serving process configure their own. The global TracerProvider can be set only once per
-process, so the provider axiomod uses is also kept here (:func:`tracer`): a child swaps
-it without fighting the global one.
+OTLP gRPC channel do not survive ``fork()``. Every entry point goes through
+:func:`tracer`, which notices a new pid and builds the child's own provider on first
+use (gunicorn workers with ``--preload``, Celery prefork children, a forked consumer).
+The global TracerProvider can be set only once per process, so the global one is a
+proxy (:data:`FOLLOWING_PROVIDER`) that hands out tracers following the provider kept
+here; code and instrumentations using ``trace.get_tracer()`` follow a rebuild too.
 """
 
 from __future__ import annotations
@@ -49,14 +50,16 @@ def _sampler(ratio: float) -> Any:
 def _resource(conf: Any) -> Any:
     from opentelemetry.sdk.resources import Resource
 
+    # The service's own settings win over the generic attribute list (and over
+    # OTEL_RESOURCE_ATTRIBUTES, which the SDK merges in underneath).
     attributes = {
+        **conf.tracing.resource_attributes,
         "service.name": conf.tracing.service_name or conf.service_name,
         "deployment.environment": conf.environment,
         "deployment.environment.name": conf.environment,
     }
     if conf.version:
         attributes["service.version"] = conf.version
-    attributes.update(conf.tracing.resource_attributes)
     return Resource.create(attributes)
 
 
@@ -84,7 +87,8 @@ def _exporter(tracing: Any) -> Any:
     return OTLPSpanExporter(
         endpoint=endpoint,
         insecure=insecure,
-        headers=dict(tracing.headers) or None,
+        # gRPC metadata keys must be lower case ("Invalid metadata" otherwise).
+        headers={key.lower(): value for key, value in tracing.headers.items()} or None,
         timeout=tracing.timeout,
     )
 
@@ -140,7 +144,6 @@ def build_provider(exporter: Any = None, *, processor: str = "batch") -> Any:
                 max_queue_size=batch.max_queue_size,
                 max_export_batch_size=batch.max_export_batch_size,
                 schedule_delay_millis=batch.schedule_delay_ms,
-                export_timeout_millis=batch.export_timeout_ms,
             )
         )
     return provider
@@ -156,7 +159,8 @@ def configure(*, force: bool = False, provider: Any = None) -> bool:
     with _lock:
         if _state["pid"] == os.getpid() and not force and provider is None:
             return _state["provider"] is not None
-        if provider is None and tracing.exporter == "none":
+        disabled = os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true"
+        if provider is None and (tracing.exporter == "none" or disabled):
             _install(None)
             return False
         require_extra("tracing", feature="AXIOMOD['tracing'] with an exporter")
@@ -201,7 +205,9 @@ class _FollowingTracer:  # an opentelemetry.trace.Tracer by duck typing
     def _current(self) -> Any:
         from opentelemetry import trace
 
-        provider = _state["provider"] if _state["pid"] == os.getpid() else None
+        if _state["pid"] != os.getpid():
+            tracer()  # a forked child (Celery prefork): build this process's provider
+        provider = _state["provider"]
         if provider is None:
             return trace.NoOpTracer()
         if self._cache is None or self._cache[0] is not provider:

@@ -47,11 +47,29 @@ def test_call_command_check_fails_on_errors():
         call_command("check")
 
 
+ROUTERS = ["axiomod.db.routers.PrimaryReplicaRouter"]
+
+
 def test_unknown_database_alias_in_replicas():
-    with override_settings(AXIOMOD={"db": {"replicas": ["default", "replica1"]}}):
+    with override_settings(AXIOMOD={"db": {"replicas": ["replica1"]}}, DATABASE_ROUTERS=ROUTERS):
         messages = axiomod_messages()
     assert [m.id for m in messages] == ["axiomod.E070"]
     assert "'replica1'" in messages[0].msg and "default" in messages[0].hint
+
+
+def test_the_primary_listed_as_a_replica():
+    with override_settings(AXIOMOD={"db": {"replicas": ["default"]}}, DATABASE_ROUTERS=ROUTERS):
+        assert [m.id for m in axiomod_messages()] == ["axiomod.E075"]
+
+
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+def test_replicas_without_the_router_warn():
+    databases = {
+        "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"},
+        "replica": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"},
+    }
+    with override_settings(AXIOMOD={"db": {"replicas": ["replica"]}}, DATABASES=databases):
+        assert [m.id for m in axiomod_messages()] == ["axiomod.W070"]
 
 
 def test_grpc_handler_that_cannot_be_imported():
@@ -75,7 +93,11 @@ def test_a_warning_does_not_hide_reference_errors():
     from django.conf import settings as django_settings
 
     apps = [a for a in django_settings.INSTALLED_APPS if a != "axiomod_jobs"]
-    with override_settings(INSTALLED_APPS=apps, AXIOMOD={"jobs": {}, "db": {"replicas": ["nope"]}}):
+    with override_settings(
+        INSTALLED_APPS=apps,
+        AXIOMOD={"jobs": {}, "db": {"replicas": ["nope"]}},
+        DATABASE_ROUTERS=ROUTERS,
+    ):
         ids = sorted(m.id for m in axiomod_messages())
     assert ids == ["axiomod.E070", "axiomod.W001"]
 

@@ -26,9 +26,10 @@ def test_pool_on_a_backend_without_one():
     assert ids({"default": bad}) == ["axiomod.E071"]
 
 
-def test_pool_with_persistent_connections():
+@pytest.mark.parametrize("age", [60, None])
+def test_pool_with_persistent_connections(age):
     bad = database("postgres://db/shop")
-    bad["CONN_MAX_AGE"] = 60
+    bad["CONN_MAX_AGE"] = age
     assert ids({"default": bad}) == ["axiomod.E072"]
 
 

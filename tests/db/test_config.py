@@ -57,3 +57,27 @@ def test_extra_keys_are_copied():
     config = database("sqlite:////tmp/x.sqlite3", ATOMIC_REQUESTS=True, TEST={"NAME": "t"})
     assert config["ATOMIC_REQUESTS"] is True
     assert config["TEST"] == {"NAME": "t"}
+
+
+def test_pool_lends_only_checked_connections():
+    config = database("postgres://db/shop")
+    assert config["CONN_HEALTH_CHECKS"] is True, "Django gives the pool a check only then"
+
+
+def test_pool_true_on_a_backend_without_a_pool_is_refused():
+    with pytest.raises(ValueError, match=r"pool=True: .* has no connection pool"):
+        database("mysql://root@db/shop", pool=True)
+    with pytest.raises(ValueError, match="pool=False was given"):
+        database("postgres://db/shop", pool=False, max_open=3)
+
+
+def test_min_idle_never_exceeds_max_open_and_explicit_pool_options_win():
+    assert database("postgres://db/shop", max_open=1)["OPTIONS"]["pool"]["min_size"] == 1
+    config = database("postgres://db/shop", options={"pool": {"max_size": 7, "num_workers": 2}})
+    assert config["OPTIONS"]["pool"]["max_size"] == 7
+    assert config["OPTIONS"]["pool"]["num_workers"] == 2
+
+
+def test_timeouts_per_backend():
+    assert database("sqlite:////tmp/x.sqlite3", timeout=2.5)["OPTIONS"]["timeout"] == 2.5
+    assert database("mysql://root@db/shop", timeout=0.5)["OPTIONS"]["connect_timeout"] == 1

@@ -76,3 +76,17 @@ def test_migrations_never_run_on_replicas(routed):
     router = RouterUnderTest()
     assert router.allow_migrate("rw_replica", "invoices") is False
     assert router.allow_migrate("rw_primary", "invoices") is None
+
+
+def test_a_write_inside_use_primary_still_pins_after_the_block(routed):
+    with use_primary():
+        create()
+    assert InvoiceModel.objects.count() == 1, "read-your-writes outlives the block"
+
+
+def test_each_celery_task_starts_unpinned(routed):
+    from celery.signals import task_prerun
+
+    create()
+    task_prerun.send(sender=None, task_id="t", task=None)
+    assert InvoiceModel.objects.count() == 0

@@ -7,3 +7,7 @@ def on_request(span, request) -> None:
 
 def on_response(span, request, response) -> None:
     span.set_attribute("response.bytes", len(response.content))
+
+
+def broken(span, request) -> None:
+    raise RuntimeError("hook bug")

@@ -128,3 +128,23 @@ def test_async_request_is_traced(traced):
     assert asyncio.run(middleware(request)).status_code == 204
     (span,) = exporter.get_finished_spans()
     assert span.attributes["http.response.status_code"] == 204
+
+
+def test_unknown_methods_are_recorded_as_other(client, traced):
+    exporter = traced(1.0)
+    client.generic("BREW", "/invoices/")
+    (span,) = exporter.get_finished_spans()
+    assert span.name == "HTTP /invoices/"
+    assert span.attributes["http.request.method"] == "_OTHER"
+    assert span.attributes["http.request.method_original"] == "BREW"
+
+
+def test_a_failing_hook_neither_fails_the_request_nor_leaks_the_span(client, traced):
+    from opentelemetry import trace
+
+    exporter = traced(1.0, request_hook="tests.tracing.hooks.broken")
+    assert client.get("/invoices/").status_code == 200
+    assert client.get("/invoices/").status_code == 200
+    _first, second = exporter.get_finished_spans()
+    assert second.parent is None, "the first span's context was detached"
+    assert not trace.get_current_span().is_recording()

@@ -75,3 +75,26 @@ def test_configure_is_once_per_process():
         assert tracing.configure() is True
         assert tracing.tracer() is first
     tracing.shutdown()
+
+
+def test_service_name_wins_over_resource_attributes():
+    with tracing_settings(exporter="console", resource_attributes={"service.name": "other"}):
+        provider = setup.build_provider()
+    assert provider.resource.attributes["service.name"] == "billing"
+
+
+def test_environment_values_are_percent_decoded():
+    from axiomod.conf import validate
+
+    tracing_values = validate(
+        {}, {"OTEL_EXPORTER_OTLP_HEADERS": "authorization=Bearer%20abc"}
+    ).values["tracing"]
+    assert tracing_values.headers == {"authorization": "Bearer abc"}
+
+
+def test_otel_sdk_disabled_turns_tracing_off(monkeypatch):
+    monkeypatch.setenv("OTEL_SDK_DISABLED", "true")
+    with tracing_settings(exporter="console"):
+        assert tracing.configure(force=True) is False
+        assert tracing.tracer() is None
+    tracing.shutdown()
