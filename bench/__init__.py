@@ -13,4 +13,6 @@ BENCHMARKS: dict[str, str] = {
     "settings": "bench.settings_access",
     "metrics": "bench.metrics",
     "health": "bench.health",
+    "db": "bench.db",
+    "tracing": "bench.tracing",
 }
