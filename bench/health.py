@@ -25,8 +25,6 @@ import math
 import os
 import secrets
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -35,6 +33,7 @@ from pathlib import Path
 
 from bench.harness import REPO_ROOT, Figure, Options, benchmark
 from bench.harness import note as say
+from bench.support import migrate, start_gunicorn, stop
 
 ADMIN_URL = os.environ.get(
     "AXIOMOD_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"
@@ -107,44 +106,10 @@ def run(options: Options) -> Iterator[Figure]:
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     server = None
     try:
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--no-input"],
-            cwd=REPO_ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
+        migrate(env)
+        server, port = start_gunicorn(
+            env, workdir / "gunicorn.log", workers=WORKERS, ready_path="/live"
         )
-        import socket
-
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        server = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "-c",
-                "python:axiomod.gunicorn_config",
-                "bench.metrics_project_wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(WORKERS),
-            ],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=open(workdir / "gunicorn.log", "wb"),  # noqa: SIM115
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                http.client.HTTPConnection("127.0.0.1", port, timeout=2).request("GET", "/live")
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError((workdir / "gunicorn.log").read_text()[-3000:]) from None
-                time.sleep(0.2)
 
         endpoints = {"/live": "live", "/ready": "ready", "/dhc/?format=json": "django-health-check"}
         latencies = {name: [] for name in endpoints.values()}
@@ -214,7 +179,6 @@ def run(options: Options) -> Iterator[Figure]:
         )
     finally:
         if server is not None:
-            server.terminate()
-            server.wait(30)
+            stop([server])
         admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         admin.close()

@@ -27,12 +27,10 @@ Options after ``--``: ``--skip-server``, ``--skip-scrape``, ``--restarts N``.
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -40,73 +38,19 @@ from pathlib import Path
 
 from bench.harness import REPO_ROOT, Figure, Options, Variant, benchmark, cpu_ns_of, interleave
 from bench.harness import note as say
-
-BENCH_SETTINGS = "bench.metrics_project"
-
-
-def _setup_django() -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = BENCH_SETTINGS
-    os.environ["AXIOMOD_BENCH_METRICS"] = "none"
-    import django
-
-    django.setup()
-
+from bench.support import (
+    BENCH_SETTINGS,
+    http_get,
+    migrate,
+    seed_invoices,
+    setup_django,
+    start_gunicorn,
+    stop,
+    wsgi_caller,
+    wsgi_handler,
+)
 
 # --------------------------------------------------------------------------- 1. in-process
-
-
-def _handler(middleware: list[str]):
-    from django.core.handlers.wsgi import WSGIHandler
-    from django.test import override_settings
-
-    with override_settings(MIDDLEWARE=middleware):
-        return WSGIHandler()
-
-
-def _environ(path: str) -> dict:
-    import io
-
-    return {
-        "REQUEST_METHOD": "GET",
-        "PATH_INFO": path,
-        "SCRIPT_NAME": "",
-        "QUERY_STRING": "",
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "8000",
-        "HTTP_HOST": "127.0.0.1",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(b""),
-        "wsgi.errors": sys.stderr,
-        "wsgi.version": (1, 0),
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": True,
-        "wsgi.run_once": False,
-    }
-
-
-def _caller(handler, path: str):
-    """A no-argument callable serving one request; checks once that it answers 200."""
-    base = _environ(path)
-    statuses: list[str] = []
-
-    def checking_start_response(status, headers, exc_info=None):
-        statuses.append(status)
-
-    def start_response(status, headers, exc_info=None):
-        return None
-
-    def serve(respond) -> None:
-        environ = dict(base)
-        body = handler(environ, respond)
-        for _ in body:
-            pass
-        body.close()
-
-    serve(checking_start_response)
-    if statuses != ["200 OK"]:
-        raise RuntimeError(f"GET {path} answered {statuses} in the benchmark's call loop")
-    return lambda: serve(start_response)
 
 
 def _multiprocess_middleware_class(directory: str):
@@ -207,7 +151,9 @@ def _in_process(options: Options) -> Iterator[Figure]:
             "axiomod": ["axiomod_metrics.middleware.MetricsMiddleware"],
             "axiomod multiprocess": ["bench.metrics.MultiprocessMetricsMiddleware"],
         }
-        variants = {name: _caller(_handler(stack), "/ping") for name, stack in stacks.items()}
+        variants = {
+            name: wsgi_caller(wsgi_handler(stack), "/ping") for name, stack in stacks.items()
+        }
         registry = CollectorRegistry()
         floor_counter = Counter(
             "floor_requests_total", "f", ["method", "path", "status"], registry=registry
@@ -222,8 +168,8 @@ def _in_process(options: Options) -> Iterator[Figure]:
 
         variants["floor"] = Variant(floor)
         this_module.HandWrittenMetricsMiddleware = _hand_written_middleware_class()
-        variants["hand-written middleware"] = _caller(
-            _handler(["bench.metrics.HandWrittenMetricsMiddleware"]), "/ping"
+        variants["hand-written middleware"] = wsgi_caller(
+            wsgi_handler(["bench.metrics.HandWrittenMetricsMiddleware"]), "/ping"
         )
         say(f"metrics: in-process, {rounds} rounds x {number} requests per variant")
         timings = interleave(variants, number=number, rounds=rounds)
@@ -276,92 +222,23 @@ def _in_process(options: Options) -> Iterator[Figure]:
 # --------------------------------------------------------------------------- 2. gunicorn
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _get(port: int, path: str) -> None:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        connection.request("GET", path)
-        response = connection.getresponse()
-        response.read()
-        if response.status != 200:
-            raise RuntimeError(f"GET {path} on :{port} answered {response.status}")
-    finally:
-        connection.close()
-
-
-def _start_server(variant: str, workdir: Path, database: str) -> tuple[subprocess.Popen, int]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": BENCH_SETTINGS,
-        "AXIOMOD_BENCH_METRICS": variant,
-        "DATABASE_URL": database,
-        "PYTHONPATH": str(REPO_ROOT),
-    }
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    process = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "-c",
-            "python:axiomod.gunicorn_config",
-            "bench.metrics_project_wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-        ],
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=open(workdir / f"{variant}.log", "wb"),  # noqa: SIM115
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            _get(port, "/ping")
-            return process, port
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((workdir / f"{variant}.log").read_text()[-3000:]) from None
-            time.sleep(0.2)
-
-
 def _server(options: Options) -> Iterator[Figure]:
     bursts, rounds = (60, 3) if options.quick else (500, 10)
     workdir = Path(tempfile.mkdtemp(prefix="axiomod-bench-gunicorn-"))
     database = f"sqlite:///{workdir / 'bench.sqlite3'}"
     env = {**os.environ, "DATABASE_URL": database, "DJANGO_SETTINGS_MODULE": BENCH_SETTINGS}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--no-input"],
-        cwd=REPO_ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    seed = (
-        "from example.invoices.container import use_cases\n"
-        "for i in range(20): use_cases().create.execute(f'Customer {i}', '12.50', 'EUR')\n"
-    )
-    subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()\n" + seed],
-        cwd=REPO_ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    migrate(env)
+    seed_invoices(env, 20)
     servers: dict[str, tuple[subprocess.Popen, int]] = {}
     try:
         for variant in ("none", "axiomod", "django_prometheus"):
-            servers[variant] = _start_server(variant, workdir, database)
+            server_env = {
+                **env,
+                "AXIOMOD_BENCH_METRICS": variant,
+                "PYTHONPATH": str(REPO_ROOT),
+            }
+            servers[variant] = start_gunicorn(server_env, workdir / f"{variant}.log")
         for path in ("/ping", "/invoices/"):
             cpu: dict[str, list[float]] = {v: [] for v in servers}
             say(f"metrics: gunicorn CPU per request on {path}, {rounds} rounds x {bursts}")
@@ -372,7 +249,7 @@ def _server(options: Options) -> Iterator[Figure]:
                     process, port = servers[variant]
                     before = cpu_ns_of(process.pid)
                     for _ in range(bursts):
-                        _get(port, path)
+                        http_get(port, path)
                     spent = (cpu_ns_of(process.pid) - before) / 1e9
                     if round_index:  # the first round warms up
                         cpu[variant].append(spent / bursts)
@@ -389,10 +266,7 @@ def _server(options: Options) -> Iterator[Figure]:
                     extra={"rounds": rounds, "requests_per_round": bursts, "path": path},
                 )
     finally:
-        for process, _ in servers.values():
-            process.terminate()
-        for process, _ in servers.values():
-            process.wait(30)
+        stop(process for process, _ in servers.values())
         shutil.rmtree(workdir, ignore_errors=True)
 
 
@@ -515,7 +389,7 @@ def run(options: Options) -> Iterator[Figure]:
     parser.add_argument("--skip-scrape", action="store_true")
     parser.add_argument("--restarts", type=int, default=None)
     args = parser.parse_args(list(options.extra))
-    _setup_django()
+    setup_django(AXIOMOD_BENCH_METRICS="none")
     yield from _in_process(options)
     if not args.skip_scrape:
         restarts = args.restarts or (40 if options.quick else 300)

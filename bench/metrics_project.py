@@ -1,7 +1,9 @@
 """Settings of the project the ``metrics`` benchmark serves: the example plus ``/ping``.
 
 ``AXIOMOD_BENCH_METRICS`` picks the metrics middleware of a server process: ``none``,
-``axiomod`` or ``django_prometheus``. The URLconf is ``bench.metrics_urls``.
+``axiomod`` or ``django_prometheus``; ``AXIOMOD_BENCH_TRACING=off`` removes axiomod's
+``TracingMiddleware`` (the ``tracing`` benchmark's baseline server: a service without it).
+The URLconf is ``bench.metrics_urls``.
 """
 
 from __future__ import annotations
@@ -28,3 +30,6 @@ if _variant == "django_prometheus":
     MIDDLEWARE = [METRICS_MIDDLEWARE[_variant][0], *_OTHERS, METRICS_MIDDLEWARE[_variant][1]]
 else:
     MIDDLEWARE = [*METRICS_MIDDLEWARE[_variant], *_OTHERS]
+
+if os.environ.get("AXIOMOD_BENCH_TRACING") == "off":
+    MIDDLEWARE = [m for m in MIDDLEWARE if m != "axiomod.tracing.middleware.TracingMiddleware"]

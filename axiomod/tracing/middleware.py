@@ -26,7 +26,7 @@ from django.utils.module_loading import import_string
 
 from axiomod.conf import settings
 
-from .setup import configure, tracer
+from .setup import configure, roots_sampled, tracer
 
 __all__ = ["TracingMiddleware"]
 
@@ -85,9 +85,9 @@ class TracingMiddleware:
         self._getter = _MetaGetter()
         self._server = trace.SpanKind.SERVER
         # Extract only when a header one of the propagators reads is there.
-        self._carrier_keys = frozenset(
+        self._carrier_keys = tuple(
             "HTTP_" + field.upper().replace("-", "_")
-            for field in propagate.get_global_textmap().fields
+            for field in sorted(propagate.get_global_textmap().fields)
         )
 
     def _hook(self, hook: Any, *args: Any) -> None:
@@ -96,13 +96,15 @@ class TracingMiddleware:
         except Exception:  # a hook's bug must not leak the span or fail the request
             logger.exception("tracing hook %r failed", hook)
 
-    def _start(self, request: HttpRequest) -> tuple[Any, Any]:
+    def _parent(self, meta: dict) -> Any:
+        """The caller's context, or None (then no header of our propagators was sent)."""
+        for key in self._carrier_keys:  # a few keys: cheaper than scanning META
+            if key in meta:
+                return self._propagate.extract(meta, getter=self._getter)
+        return None
+
+    def _start(self, request: HttpRequest, parent: Any) -> tuple[Any, Any]:
         meta = request.META
-        parent = (
-            self._propagate.extract(meta, getter=self._getter)
-            if not self._carrier_keys.isdisjoint(meta)
-            else None
-        )
         method = request.method if request.method in KNOWN_METHODS else "_OTHER"
         span = tracer().start_span(
             method if method != "_OTHER" else "HTTP", context=parent, kind=self._server
@@ -161,7 +163,10 @@ class TracingMiddleware:
         # process's provider; with tracing off it is None and nothing else happens.
         if self._trace is None or tracer() is None or request.path_info in self.excluded:
             return self.get_response(request)
-        span, token = self._start(request)
+        parent = self._parent(request.META)
+        if parent is None and not roots_sampled():
+            return self.get_response(request)  # sample_ratio 0 and no caller: no span
+        span, token = self._start(request, parent)
         try:
             response = self.get_response(request)
         except BaseException as exc:
@@ -173,7 +178,10 @@ class TracingMiddleware:
     async def __acall__(self, request: HttpRequest) -> Any:
         if self._trace is None or tracer() is None or request.path_info in self.excluded:
             return await self.get_response(request)
-        span, token = self._start(request)
+        parent = self._parent(request.META)
+        if parent is None and not roots_sampled():
+            return await self.get_response(request)
+        span, token = self._start(request, parent)
         try:
             response = await self.get_response(request)
         except BaseException as exc:

@@ -22,7 +22,7 @@ from django.core.exceptions import ImproperlyConfigured
 from axiomod.conf import settings
 from axiomod.extras import require_extra
 
-__all__ = ["build_provider", "configure", "is_configured", "shutdown", "tracer"]
+__all__ = ["build_provider", "configure", "is_configured", "roots_sampled", "shutdown", "tracer"]
 
 logger = logging.getLogger("axiomod.tracing")
 
@@ -184,6 +184,12 @@ def _install(provider: Any) -> None:
     _state["pid"] = os.getpid()
     _state["provider"] = provider
     _state["tracer"] = provider.get_tracer(INSTRUMENTATION_NAME) if provider is not None else None
+    # A parent-based sampler whose root sampler is ALWAYS_OFF samples no new trace: a
+    # request without an incoming context needs no span at all (see the middleware).
+    sampler = getattr(provider, "sampler", None)
+    _state["roots_off"] = sampler is not None and sampler.get_description().startswith(
+        "ParentBased{root:AlwaysOffSampler"
+    )
     if old is not None and old is not provider and _state.get("owner_pid") == os.getpid():
         old.shutdown()
     _state["owner_pid"] = os.getpid()
@@ -268,6 +274,11 @@ def tracer() -> Any:
     if _state["pid"] != os.getpid():
         configure()
     return _state["tracer"]
+
+
+def roots_sampled() -> bool:
+    """Whether a request with no incoming trace context can be sampled at all."""
+    return not _state.get("roots_off", False)
 
 
 def is_configured() -> bool:
