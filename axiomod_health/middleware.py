@@ -11,23 +11,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest
 
 from axiomod.conf import settings
+from axiomod.middleware import SyncAndAsyncMiddleware
 
 from . import views
 
 
-class HealthProbeMiddleware:
-    sync_capable = True
-    async_capable = True
-
+class HealthProbeMiddleware(SyncAndAsyncMiddleware):
     def __init__(self, get_response: Any) -> None:
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
+        super().__init__(get_response)
         conf = settings.health
         self.live_path, self.ready_path = conf.live_path, conf.ready_path
 

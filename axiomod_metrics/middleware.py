@@ -15,10 +15,10 @@ from __future__ import annotations
 from time import perf_counter
 from typing import Any
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
 
 from axiomod.conf import settings
+from axiomod.middleware import SyncAndAsyncMiddleware
 
 from .metrics import http_metrics
 
@@ -57,21 +57,15 @@ class HttpMetricsRecorder:
         )
 
 
-class MetricsMiddleware:
+class MetricsMiddleware(SyncAndAsyncMiddleware):
     """Counts and times every request except the scrape endpoint and excluded paths.
 
     The per-request path is written out in ``__call__`` rather than split into helper
     calls: at a few microseconds per request, each extra Python call shows.
     """
 
-    sync_capable = True
-    async_capable = True
-
     def __init__(self, get_response: Any) -> None:
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
+        super().__init__(get_response)
         conf = settings.metrics
         self.skipped = frozenset((conf.path, *conf.excluded_paths))
         self.recorder = HttpMetricsRecorder()

@@ -91,7 +91,13 @@ def run(options: Options) -> Iterator[Figure]:
     url = ADMIN_URL.rsplit("/", 1)[0] + "/" + database
     settings_file = workdir / "health_bench_settings.py"
     settings_file.write_text(
+        "import os\n"
         "from bench.metrics_project import *  # noqa\n"
+        "from axiomod.db import database\n"
+        # No pool and no persistent connection: every database ping is a session
+        # PostgreSQL counts, for our probes and django-health-check's alike.
+        "DATABASES = {'default': database(os.environ['DATABASE_URL'], pool=False,"
+        " max_lifetime=0)}\n"
         "AXIOMOD = {**AXIOMOD, 'health': {\n"
         f"    'cache_ttl': {TTL}, 'disabled': ['cache:default', 'invoices-table']}}}}\n"
     )

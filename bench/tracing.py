@@ -231,7 +231,11 @@ def _in_process(options: Options) -> Iterator[Figure]:
 
         def install() -> None:
             tracing_setup._state.update(
-                pid=pid, provider=providers[label], tracer=tracers[label], owner_pid=None
+                pid=pid,
+                provider=providers[label],
+                tracer=tracers[label],
+                owner_pid=None,
+                roots_off=tracing_setup.roots_off(providers[label]),
             )
 
         return install

@@ -19,12 +19,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.apps import apps
 from django.http import HttpRequest
 from django.utils.module_loading import import_string
 
 from axiomod.conf import settings
+from axiomod.middleware import SyncAndAsyncMiddleware
 
 from .setup import configure, roots_sampled, tracer
 
@@ -62,15 +62,9 @@ KNOWN_METHODS = frozenset(
 logger = logging.getLogger("axiomod.tracing")
 
 
-class TracingMiddleware:
-    sync_capable = True
-    async_capable = True
-
+class TracingMiddleware(SyncAndAsyncMiddleware):
     def __init__(self, get_response: Any) -> None:
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
+        super().__init__(get_response)
         configure()
         self.excluded = _excluded_paths()
         tracing = settings.tracing

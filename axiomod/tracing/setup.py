@@ -184,12 +184,7 @@ def _install(provider: Any) -> None:
     _state["pid"] = os.getpid()
     _state["provider"] = provider
     _state["tracer"] = provider.get_tracer(INSTRUMENTATION_NAME) if provider is not None else None
-    # A parent-based sampler whose root sampler is ALWAYS_OFF samples no new trace: a
-    # request without an incoming context needs no span at all (see the middleware).
-    sampler = getattr(provider, "sampler", None)
-    _state["roots_off"] = sampler is not None and sampler.get_description().startswith(
-        "ParentBased{root:AlwaysOffSampler"
-    )
+    _state["roots_off"] = roots_off(provider)
     if old is not None and old is not provider and _state.get("owner_pid") == os.getpid():
         old.shutdown()
     _state["owner_pid"] = os.getpid()
@@ -274,6 +269,18 @@ def tracer() -> Any:
     if _state["pid"] != os.getpid():
         configure()
     return _state["tracer"]
+
+
+def roots_off(provider: Any) -> bool:
+    """Whether ``provider`` samples no new trace (parent-based with an ALWAYS_OFF root).
+
+    Then a request without an incoming context needs no span at all (the middleware's
+    shortcut for ``sample_ratio`` 0).
+    """
+    sampler = getattr(provider, "sampler", None)
+    return sampler is not None and sampler.get_description().startswith(
+        "ParentBased{root:AlwaysOffSampler"
+    )
 
 
 def roots_sampled() -> bool:
