@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from collections.abc import Iterable
 
 from axiomod.conf import Section, setting
 
@@ -45,6 +46,13 @@ class MetricsSettings(Section):
         go_key="metrics.port",
     )
     address: str = setting("0.0.0.0", doc="Address the dedicated metrics port binds.")
+    main_port: bool = setting(
+        True,
+        doc=(
+            "Also serve the scrape path on the application's own port; set it False with "
+            "``port`` so an ingress that forwards every path cannot expose the metrics."
+        ),
+    )
     buckets: tuple[float, ...] = setting(
         DEFAULT_BUCKETS,
         doc="Bounds (seconds) of the request duration histograms.",
@@ -62,3 +70,7 @@ class MetricsSettings(Section):
         doc="URL paths whose requests are not counted (the scrape path never is).",
         check=lambda paths: next((_path(p) for p in paths if _path(p)), None),
     )
+
+    def validate(self) -> Iterable[tuple[str, str]]:
+        if not self.main_port and self.port is None:
+            yield ("main_port", "False without a port: the metrics would be served nowhere")

@@ -12,4 +12,9 @@ from axiomod.conf import settings
 from .views import metrics_view
 
 app_name = "axiomod_metrics"
-urlpatterns = [path(settings.best_effort("metrics").path.lstrip("/"), metrics_view, name="metrics")]
+
+_conf = settings.best_effort("metrics")
+# With main_port off the scrape is only on AXIOMOD["metrics"]["port"].
+urlpatterns = (
+    [path(_conf.path.lstrip("/"), metrics_view, name="metrics")] if _conf.main_port else []
+)

@@ -44,3 +44,10 @@ def test_custom_buckets_and_port():
 def test_label_cap_must_be_positive():
     (message,) = messages({"max_label_sets": 0})
     assert 'AXIOMOD["metrics"]["max_label_sets"]: 0 is out of range' in message
+
+
+def test_main_port_off_needs_a_port():
+    (message,) = messages({"main_port": False})
+    assert 'AXIOMOD["metrics"]["main_port"]' in message
+    assert "served nowhere" in message
+    assert messages({"main_port": False, "port": 9100}) == []

@@ -16,12 +16,13 @@ from tests.servers import ROOT, free_port
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def port_env(tmp_path):
+@pytest.fixture(params=[True, False], ids=["main-port-too", "port-only"])
+def port_env(tmp_path, request):
     port = free_port()
     (tmp_path / "port_settings.py").write_text(
         "from example.settings import *  # noqa\n"
-        f"AXIOMOD = {{**AXIOMOD, 'metrics': {{'port': {port}, 'address': '127.0.0.1'}}}}\n"
+        f"AXIOMOD = {{**AXIOMOD, 'metrics': {{'port': {port}, 'address': '127.0.0.1',"
+        f" 'main_port': {request.param}}}}}\n"
     )
     env = {
         **os.environ,
@@ -30,7 +31,7 @@ def port_env(tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
     }
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    return port, env
+    return port, env, request.param
 
 
 def port_open(port: int) -> bool:
@@ -40,20 +41,22 @@ def port_open(port: int) -> bool:
 
 
 def test_loading_the_wsgi_application_serves_the_port(port_env):
-    port, env = port_env
+    port, env, main_port = port_env
+    probe = (
+        "import example.wsgi, time\n"
+        "from django.test import Client\n"
+        "print('up', Client().get('/metrics').status_code, flush=True)\n"
+        "time.sleep(60)\n"
+    )
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import example.wsgi, time; print('up', flush=True); time.sleep(60)",
-        ],
+        [sys.executable, "-c", probe],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
         text=True,
     )
     try:
-        assert process.stdout.readline().strip() == "up"
+        assert process.stdout.readline().split() == ["up", "200" if main_port else "404"]
         deadline = time.monotonic() + 10
         while not port_open(port) and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -67,7 +70,7 @@ def test_loading_the_wsgi_application_serves_the_port(port_env):
 
 @pytest.mark.parametrize("command", [["migrate", "--no-input"], ["check"], ["shell", "-c", "1"]])
 def test_management_commands_do_not_open_the_port(port_env, command):
-    port, env = port_env
+    port, env, _ = port_env
     probe = (
         "import os, socket, sys, django; django.setup()\n"
         "from django.core.management import call_command\n"
