@@ -17,6 +17,7 @@ metrics paths are not traced unless ``trace_probes`` is on.
 from __future__ import annotations
 
 import logging
+import random
 from typing import Any
 
 from django.apps import apps
@@ -26,7 +27,7 @@ from django.utils.module_loading import import_string
 from axiomod.conf import settings
 from axiomod.middleware import SyncAndAsyncMiddleware
 
-from .setup import configure, roots_sampled, tracer
+from .setup import configure, preset_trace_id, root_decision, roots_sampled, tracer
 
 __all__ = ["TracingMiddleware"]
 
@@ -100,9 +101,20 @@ class TracingMiddleware(SyncAndAsyncMiddleware):
     def _start(self, request: HttpRequest, parent: Any) -> tuple[Any, Any]:
         meta = request.META
         method = request.method if request.method in KNOWN_METHODS else "_OTHER"
-        span = tracer().start_span(
-            method if method != "_OTHER" else "HTTP", context=parent, kind=self._server
-        )
+        name = method if method != "_OTHER" else "HTTP"
+        decision = root_decision() if parent is None else None
+        if decision is None:
+            span = tracer().start_span(name, context=parent, kind=self._server)
+        elif decision[1]:  # sampled: the SDK's ratio sampler agrees on this trace id
+            with preset_trace_id(decision[0]):
+                span = tracer().start_span(name, kind=self._server)
+        else:  # unsampled root: ids only, as the SDK would make them, at a fraction of the cost
+            span = self._trace.NonRecordingSpan(
+                self._trace.SpanContext(
+                    decision[0], random.getrandbits(64) or 1, is_remote=False,
+                    trace_flags=self._trace.TraceFlags(0),
+                )
+            )  # fmt: skip
         token = self._context.attach(self._trace.set_span_in_context(span, parent))
         if span.is_recording():
             span.set_attributes(

@@ -12,9 +12,13 @@ here; code and instrumentations using ``trace.get_tracer()`` follow a rebuild to
 from __future__ import annotations
 
 import atexit
+import contextlib
+import contextvars
 import logging
 import os
+import random
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -125,6 +129,78 @@ def _propagator(names: tuple[str, ...]) -> Any:
     return CompositePropagator(propagators)
 
 
+#: A trace id the middleware chose and already judged sampled (see :func:`root_decision`).
+_preset_trace_id: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "axiomod_preset_trace_id", default=None
+)
+
+
+def _id_generator_class() -> type:
+    from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
+
+    class PresetIdGenerator(RandomIdGenerator):
+        """Random ids, except a trace id the middleware picked for a root span it samples."""
+
+        def generate_trace_id(self) -> int:
+            preset = _preset_trace_id.get()
+            return preset if preset is not None else super().generate_trace_id()
+
+    return PresetIdGenerator
+
+
+try:
+    PresetIdGenerator = _id_generator_class()
+except ImportError:  # no opentelemetry-sdk: tracing can only be "none"
+    PresetIdGenerator = None  # type: ignore[assignment,misc]
+
+
+def root_decision() -> tuple[int, bool] | None:
+    """(trace id, sampled) for a new root span, decided without the SDK; None if unknown.
+
+    The SDK's unsampled ``start_span`` costs ~14 µs inside a request; an unsampled root
+    only needs ids. So for providers built here (ratio sampler + :class:`PresetIdGenerator`)
+    the middleware draws the trace id, applies the same rule as ``TraceIdRatioBased``,
+    and calls the SDK only for the sampled ones, handing it that trace id, so the SDK's
+    sampler reaches the same decision.
+    """
+    bound = _state.get("root_bound")
+    if bound is None or _state["pid"] != os.getpid():
+        return None
+    trace_id = random.getrandbits(128) or 1
+    return trace_id, (trace_id & _TRACE_ID_LIMIT) < bound
+
+
+@contextlib.contextmanager
+def preset_trace_id(trace_id: int) -> Iterator[None]:
+    token = _preset_trace_id.set(trace_id)
+    try:
+        yield
+    finally:
+        _preset_trace_id.reset(token)
+
+
+_TRACE_ID_LIMIT = (1 << 64) - 1
+
+
+def _root_bound(provider: Any) -> int | None:
+    """The ratio bound of a provider whose root decisions the middleware can take itself."""
+    if PresetIdGenerator is None or not isinstance(
+        getattr(provider, "id_generator", None), PresetIdGenerator
+    ):
+        return None
+    description = provider.sampler.get_description()
+    root = description.removeprefix("ParentBased{root:").split(",", 1)[0]
+    if root == "AlwaysOnSampler":
+        return _TRACE_ID_LIMIT + 1
+    if root == "AlwaysOffSampler":
+        return 0
+    if root.startswith("TraceIdRatioBased{"):
+        from opentelemetry.sdk.trace.sampling import TraceIdRatioBased
+
+        return TraceIdRatioBased.get_bound_for_rate(float(root[len("TraceIdRatioBased{") : -1]))
+    return None
+
+
 def build_provider(exporter: Any = None, *, processor: str = "batch") -> Any:
     """A TracerProvider from the settings; ``exporter`` overrides the configured one (tests)."""
     from opentelemetry.sdk.trace import TracerProvider
@@ -132,7 +208,11 @@ def build_provider(exporter: Any = None, *, processor: str = "batch") -> Any:
 
     conf = settings
     tracing = conf.tracing
-    provider = TracerProvider(resource=_resource(conf), sampler=_sampler(tracing.sample_ratio))
+    provider = TracerProvider(
+        resource=_resource(conf),
+        sampler=_sampler(tracing.sample_ratio),
+        id_generator=PresetIdGenerator(),
+    )
     exporter = exporter if exporter is not None else _exporter(tracing)
     if processor == "simple" or tracing.exporter == "console":
         provider.add_span_processor(SimpleSpanProcessor(exporter))
@@ -185,6 +265,7 @@ def _install(provider: Any) -> None:
     _state["provider"] = provider
     _state["tracer"] = provider.get_tracer(INSTRUMENTATION_NAME) if provider is not None else None
     _state["roots_off"] = roots_off(provider)
+    _state["root_bound"] = _root_bound(provider) if provider is not None else None
     if old is not None and old is not provider and _state.get("owner_pid") == os.getpid():
         old.shutdown()
     _state["owner_pid"] = os.getpid()

@@ -148,3 +148,36 @@ def test_a_failing_hook_neither_fails_the_request_nor_leaks_the_span(client, tra
     _first, second = exporter.get_finished_spans()
     assert second.parent is None, "the first span's context was detached"
     assert not trace.get_current_span().is_recording()
+
+
+def test_sampling_decided_once_per_root_at_half(client, traced):
+    """The middleware draws the trace id and the SDK's sampler must agree, not re-draw."""
+    exporter = traced(0.5)
+    for _ in range(400):
+        client.get("/live-not-a-probe")
+    # 0.5 of 400: mean 200, sd 10; a second, independent draw would give ~100.
+    assert 150 <= len(exporter.get_finished_spans()) <= 250
+
+
+def test_unsampled_roots_still_carry_a_trace_context_downstream(traced):
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from axiomod import tracing
+    from axiomod.tracing.middleware import TracingMiddleware
+
+    exporter = traced(1e-12)  # practically never sampled, but not the ratio-0 shortcut
+    seen = []
+
+    def view(request):
+        seen.append(tracing.inject_headers().get("traceparent"))
+        return HttpResponse()
+
+    middleware = TracingMiddleware(view)
+    for _ in range(3):
+        request = RequestFactory().get("/x")
+        request.resolver_match = None
+        middleware(request)
+    assert exporter.get_finished_spans() == ()
+    assert all(t is not None and t.endswith("-00") for t in seen), seen
+    assert len({t.split("-")[1] for t in seen}) == 3, "a new trace id per request"
