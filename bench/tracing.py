@@ -221,7 +221,6 @@ def _in_process(options: Options) -> Iterator[Figure]:
     providers = {
         label: _provider(RATIOS[label.rsplit(" ", 1)[1]], e) for label, e in exporters.items()
     }
-    pid = os.getpid()
     tracers = {
         label: p.get_tracer(tracing_setup.INSTRUMENTATION_NAME) for label, p in providers.items()
     }
@@ -230,13 +229,7 @@ def _in_process(options: Options) -> Iterator[Figure]:
         """Install ``label``'s provider as this process's, as ``configure()`` would."""
 
         def install() -> None:
-            tracing_setup._state.update(
-                pid=pid,
-                provider=providers[label],
-                tracer=tracers[label],
-                owner_pid=None,
-                roots_off=tracing_setup.roots_off(providers[label]),
-            )
+            tracing_setup._install(providers[label], shutdown_previous=False)
 
         return install
 

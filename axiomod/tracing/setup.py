@@ -259,14 +259,19 @@ def configure(*, force: bool = False, provider: Any = None) -> bool:
         return True
 
 
-def _install(provider: Any) -> None:
+def _install(provider: Any, *, shutdown_previous: bool = True) -> None:
     old = _state["provider"]
     _state["pid"] = os.getpid()
     _state["provider"] = provider
     _state["tracer"] = provider.get_tracer(INSTRUMENTATION_NAME) if provider is not None else None
     _state["roots_off"] = roots_off(provider)
     _state["root_bound"] = _root_bound(provider) if provider is not None else None
-    if old is not None and old is not provider and _state.get("owner_pid") == os.getpid():
+    if (
+        shutdown_previous
+        and old is not None
+        and old is not provider
+        and _state.get("owner_pid") == os.getpid()
+    ):
         old.shutdown()
     _state["owner_pid"] = os.getpid()
 
