@@ -44,11 +44,16 @@ def calling_frame() -> str:
     """``path:line in function`` of the application code that issued the query."""
     frame = sys._getframe(2)
     while frame is not None:
+        code = frame.f_code
         module = frame.f_globals.get("__name__", "")
-        if (not module.startswith(_LIBRARY_MODULES) and module != "__main__") or (
-            module == "__main__" and not frame.f_code.co_filename.startswith("<")
-        ):
-            return f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}"
+        # `python -c` code is "__main__" in "<string>": no place to point at.
+        application = (
+            not code.co_filename.startswith("<")
+            if module == "__main__"
+            else not module.startswith(_LIBRARY_MODULES)
+        )
+        if application:
+            return f"{code.co_filename}:{frame.f_lineno} in {code.co_name}"
         frame = frame.f_back
     return "unknown"
 

@@ -164,7 +164,7 @@ def root_decision() -> tuple[int, bool] | None:
     sampler reaches the same decision.
     """
     bound = _state.get("root_bound")
-    if bound is None or _state["pid"] != os.getpid():
+    if bound is None or not _state.get("preset_ids") or _state["pid"] != os.getpid():
         return None
     trace_id = random.getrandbits(128) or 1
     return trace_id, (trace_id & _TRACE_ID_LIMIT) < bound
@@ -183,12 +183,12 @@ _TRACE_ID_LIMIT = (1 << 64) - 1
 
 
 def _root_bound(provider: Any) -> int | None:
-    """The ratio bound of a provider whose root decisions the middleware can take itself."""
-    if PresetIdGenerator is None or not isinstance(
-        getattr(provider, "id_generator", None), PresetIdGenerator
-    ):
+    """The bound on ``trace_id & TRACE_ID_LIMIT`` under which ``provider`` samples a new
+    root (0: never, TRACE_ID_LIMIT + 1: always); None for a sampler it cannot tell."""
+    sampler = getattr(provider, "sampler", None)
+    if sampler is None:
         return None
-    description = provider.sampler.get_description()
+    description = sampler.get_description()
     root = description.removeprefix("ParentBased{root:").split(",", 1)[0]
     if root == "AlwaysOnSampler":
         return _TRACE_ID_LIMIT + 1
@@ -264,8 +264,10 @@ def _install(provider: Any, *, shutdown_previous: bool = True) -> None:
     _state["pid"] = os.getpid()
     _state["provider"] = provider
     _state["tracer"] = provider.get_tracer(INSTRUMENTATION_NAME) if provider is not None else None
-    _state["roots_off"] = roots_off(provider)
-    _state["root_bound"] = _root_bound(provider) if provider is not None else None
+    _state["root_bound"] = _root_bound(provider)
+    _state["preset_ids"] = PresetIdGenerator is not None and isinstance(
+        getattr(provider, "id_generator", None), PresetIdGenerator
+    )
     if (
         shutdown_previous
         and old is not None
@@ -357,21 +359,12 @@ def tracer() -> Any:
     return _state["tracer"]
 
 
-def roots_off(provider: Any) -> bool:
-    """Whether ``provider`` samples no new trace (parent-based with an ALWAYS_OFF root).
-
-    Then a request without an incoming context needs no span at all (the middleware's
-    shortcut for ``sample_ratio`` 0).
-    """
-    sampler = getattr(provider, "sampler", None)
-    return sampler is not None and sampler.get_description().startswith(
-        "ParentBased{root:AlwaysOffSampler"
-    )
-
-
 def roots_sampled() -> bool:
-    """Whether a request with no incoming trace context can be sampled at all."""
-    return not _state.get("roots_off", False)
+    """Whether a request with no incoming trace context can be sampled at all.
+
+    When not (``sample_ratio`` 0), the middleware starts no span for such a request.
+    """
+    return _state.get("root_bound") != 0
 
 
 def is_configured() -> bool:

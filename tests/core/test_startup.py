@@ -28,17 +28,21 @@ def test_invalid_configuration_refuses_to_start_naming_the_setting():
         ensure_valid_configuration()
 
 
-@pytest.mark.parametrize("entry", ["example.wsgi", "example.asgi"])
-def test_server_entry_point_fails_at_import_not_at_first_request(entry):
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.core.bad_settings"}
-    result = subprocess.run(
-        [sys.executable, "-c", f"import {entry}"],
+def load_entry_point(entry: str, settings_module: str) -> subprocess.CompletedProcess:
+    """Import ``entry`` in a fresh interpreter, as a server would; print its handler's type."""
+    return subprocess.run(
+        [sys.executable, "-c", f"import {entry}; print(type({entry}.application).__name__)"],
         cwd=ROOT,
-        env=env,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": settings_module},
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+@pytest.mark.parametrize("entry", ["example.wsgi", "example.asgi"])
+def test_server_entry_point_fails_at_import_not_at_first_request(entry):
+    result = load_entry_point(entry, "tests.core.bad_settings")
     assert result.returncode != 0
     assert "ImproperlyConfigured: axiomod cannot start" in result.stderr
     assert 'AXIOMOD["metrics"]["port"]' in result.stderr
@@ -46,14 +50,6 @@ def test_server_entry_point_fails_at_import_not_at_first_request(entry):
 
 @pytest.mark.parametrize("entry", ["example.wsgi", "example.asgi"])
 def test_server_entry_point_loads_with_valid_settings(entry):
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "example.settings"}
-    result = subprocess.run(
-        [sys.executable, "-c", f"import {entry}; print(type({entry}.application).__name__)"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = load_entry_point(entry, "example.settings")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() in {"WSGIHandler", "ASGIHandler"}

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 from django.db import close_old_connections, connections
-from django.test import override_settings
 
 from axiomod.db import database
-from axiomod.db.instrumentation import QueryInstrument
+
+from .conftest import run_with_slow_query_log
 
 pytestmark = pytest.mark.integration
 
@@ -34,16 +32,8 @@ def test_connections_persist_across_requests_for_max_lifetime(add_alias, mariadb
 
 def test_slow_query_log_with_sleep(add_alias, mariadb_database, caplog):
     alias = add_alias("slowmaria", database(mariadb_database))
-    with override_settings(AXIOMOD={"db": {"slow_query_ms": 200}}):
-        instrument = QueryInstrument(alias)
-    wrapper = connections[alias]
-    with (
-        caplog.at_level(logging.WARNING, logger="axiomod.db.slow"),
-        wrapper.execute_wrapper(instrument),
-        wrapper.cursor() as cursor,
-    ):
-        cursor.execute("SELECT SLEEP(0.01)")
-        cursor.execute("SELECT SLEEP(%s)", [0.25])
-    (record,) = caplog.records
+    (record,) = run_with_slow_query_log(
+        alias, [("SELECT SLEEP(0.01)", None), ("SELECT SLEEP(%s)", [0.25])], caplog
+    )
     assert record.duration_ms >= 250
     assert "SLEEP(%s)" in record.sql

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from axiomod.db.instrumentation import QueryInstrument
 from tests.servers import ROOT
 
 from ..metrics.conftest import sample
+from .conftest import run_with_slow_query_log
 
 pytestmark = pytest.mark.integration
 
@@ -73,17 +73,9 @@ def test_pool_gauges_come_from_psycopg_pool_statistics(add_alias, postgres_datab
 
 def test_slow_query_log_with_pg_sleep(add_alias, postgres_database, caplog):
     alias = add_alias("slowpg", database(postgres_database))
-    with override_settings(AXIOMOD={"db": {"slow_query_ms": 200}}):
-        instrument = QueryInstrument(alias)
-    wrapper = connections[alias]
-    with (
-        caplog.at_level(logging.WARNING, logger="axiomod.db.slow"),
-        wrapper.execute_wrapper(instrument),
-        wrapper.cursor() as cursor,
-    ):
-        cursor.execute("SELECT pg_sleep(0.01)")
-        cursor.execute("SELECT pg_sleep(%s)", [0.25])
-    (record,) = caplog.records
+    (record,) = run_with_slow_query_log(
+        alias, [("SELECT pg_sleep(0.01)", None), ("SELECT pg_sleep(%s)", [0.25])], caplog
+    )
     assert record.alias == alias
     assert record.duration_ms >= 250
     assert "pg_sleep(%s)" in record.sql
