@@ -78,13 +78,43 @@ class OidcSettings(Section):
         min=0.0,
         max=300.0,
     )
+    refresh_retry_interval: float = setting(
+        10.0,
+        doc="Seconds between two attempts to refresh a document after a failed one; "
+        "requests in between are served from the cache (or refused at once).",
+        min=0.0,
+    )
+    cache_alias: str = setting(
+        "default",
+        doc="Django cache that shares the documents between worker processes.",
+    )
+    user_mapper: str | None = setting(
+        None,
+        doc="Dotted path of ``callable(claims) -> user | None`` mapping a verified bearer "
+        "token to a user; None gives a ``TokenUser`` built from the claims. "
+        "``axiomod_auth.users.sync_user`` creates and updates Django users.",
+    )
+    url_prefix: str = setting(
+        "oidc/",
+        doc="Prefix of the login, callback, logout and refresh URLs under ``axiomod.urls``.",
+    )
     allowed_algorithms: tuple[str, ...] = setting(
         ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"),
         doc="JWS algorithms accepted on tokens (asymmetric only).",
         choices=ASYMMETRIC_ALGORITHMS,
     )
 
+    @property
+    def token_audience(self) -> str | None:
+        """The ``aud`` bearer tokens must carry."""
+        return self.audience or self.client_id
+
     def validate(self) -> Iterable[tuple[str, str]]:
+        if self.token_audience is None:
+            yield (
+                "audience",
+                "set audience (or client_id): tokens are accepted for a known audience only",
+            )
         if not self.allowed_algorithms:
             yield ("allowed_algorithms", "needs at least one algorithm")
         if self.jwks_min_refresh_interval > self.jwks_ttl:

@@ -1,0 +1,302 @@
+"""A provider document cached in process and in the Django cache, served stale on failure.
+
+Why by hand: PyJWT's ``PyJWKClient`` caches only the JWKS, only in process, refetches on
+every unknown ``kid`` without a limit and (before 2.10) dropped its cache when a fetch
+failed; mozilla-django-oidc caches nothing. ``cachetools`` has TTL caches but no
+stale-while-failing, no single flight and no sharing between gunicorn workers.
+
+Reading a fresh document costs one attribute read and one clock read. When it expires,
+one thread per process fetches it (others keep serving the previous one meanwhile), and
+before fetching it looks in the Django cache, where another worker may already have put
+a newer copy: with a shared cache (Redis, Memcached) a fleet of workers fetches each
+document about once per TTL, and ``cache.add`` keeps two workers from fetching at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+from . import metrics
+from .errors import ProviderUnavailable
+from .fetch import fetch_json
+
+logger = logging.getLogger("axiomod.auth")
+
+T = TypeVar("T")
+
+#: How long a worker without any copy waits for another worker's fetch to land in the
+#: shared cache before fetching itself, as a share of ``http_timeout``.
+_SHARED_WAIT_SHARE = 1.0
+_SHARED_POLL_SECONDS = 0.05
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry(Generic[T]):
+    """A fetched document: ``raw`` as the provider sent it, ``value`` parsed from it."""
+
+    raw: dict[str, Any]
+    value: T
+    fetched_at: float  # wall clock: compared across processes through the shared cache
+    url: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Policy:
+    ttl: float
+    max_stale: float
+    retry_interval: float
+    timeout: float
+    cache_alias: str
+
+
+class CachedDocument(Generic[T]):
+    """One provider document (``kind`` is ``discovery`` or ``jwks``).
+
+    ``url`` is called when a fetch is due (the JWKS URL comes from discovery);
+    ``parse`` validates the raw JSON and builds the value handed to callers, raising
+    :class:`ProviderUnavailable` for a document that cannot be used.
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        url: Callable[[], str],
+        parse: Callable[[dict[str, Any]], T],
+        policy: Policy,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.kind = kind
+        self._url = url
+        self._parse = parse
+        self.policy = policy
+        self._clock = clock
+        self._entry: Entry[T] | None = None
+        self._lock = threading.Lock()
+        self._retry_after = 0.0
+        self._last_error: str | None = None
+        self._age_reported_at = 0.0
+        self.fetches = 0  # network fetches this process made (tests and `show` read it)
+
+    # -- reading ----------------------------------------------------------------------
+
+    def get(self) -> Entry[T]:
+        """The document, fetched or refreshed if due; ProviderUnavailable if none is usable."""
+        entry = self._entry
+        now = self._clock()
+        if entry is not None and now - entry.fetched_at < self.policy.ttl:
+            if now - self._age_reported_at >= 1.0:
+                self._age_reported_at = now
+                metrics.served(self.kind, now - entry.fetched_at)
+            return entry
+        return self._renew(force=False)
+
+    def refresh(self) -> Entry[T]:
+        """Fetch now, whatever the TTL says (manual refresh, unknown ``kid``)."""
+        return self._renew(force=True)
+
+    def adopt_shared(self) -> bool:
+        """Take a newer copy another worker put in the shared cache; whether there was one."""
+        shared = self._read_shared()
+        with self._lock:
+            if shared is not None and (
+                self._entry is None or shared.fetched_at > self._entry.fetched_at
+            ):
+                self._entry = shared
+                return True
+        return False
+
+    @property
+    def entry(self) -> Entry[T] | None:
+        """The copy this process holds, fresh or not; never fetches."""
+        return self._entry
+
+    @property
+    def last_error(self) -> str | None:
+        return self._last_error
+
+    def forget(self) -> None:
+        """Drop this process's copy and the shared one (tests, settings changes)."""
+        with self._lock:
+            self._entry = None
+            self._retry_after = 0.0
+            self._last_error = None
+        try:
+            self._cache().delete(self._shared_key)
+        except Exception:  # a cache outage must not break a reset
+            logger.debug("could not delete the shared %s copy", self.kind, exc_info=True)
+
+    # -- renewing ---------------------------------------------------------------------
+
+    def _usable(self, entry: Entry[T] | None, now: float) -> bool:
+        limit = self.policy.ttl + self.policy.max_stale
+        return entry is not None and now - entry.fetched_at < limit
+
+    def _fresh(self, entry: Entry[T] | None, now: float) -> bool:
+        return entry is not None and now - entry.fetched_at < self.policy.ttl
+
+    def _renew(self, *, force: bool) -> Entry[T]:
+        now = self._clock()
+        current = self._entry
+        if not force and self._usable(current, now):
+            # Someone else is fetching: serve the previous copy instead of queueing.
+            if not self._lock.acquire(blocking=False):
+                return current  # type: ignore[return-value]
+        elif not self._lock.acquire(timeout=self.policy.timeout * 2 + 1):
+            raise ProviderUnavailable(
+                f"OIDC {self.kind}: another thread's fetch did not finish in time"
+            )
+        try:
+            return self._renew_locked(force=force)
+        finally:
+            self._lock.release()
+
+    def _renew_locked(self, *, force: bool) -> Entry[T]:
+        now = self._clock()
+        current = self._entry
+        if not force:
+            if self._fresh(current, now):
+                return current  # type: ignore[return-value]  another thread renewed it
+            shared = self._read_shared()
+            if shared is not None and (current is None or shared.fetched_at > current.fetched_at):
+                self._entry = current = shared
+                if self._fresh(current, now):
+                    return current
+            if now < self._retry_after:
+                return self._fallback(current, now)
+            if self._another_worker_fetching():
+                if self._usable(current, now):
+                    return current  # type: ignore[return-value]
+                shared = self._wait_for_shared()
+                if shared is not None:
+                    self._entry = shared
+                    return shared
+        return self._fetch(current)
+
+    def _fetch(self, current: Entry[T] | None) -> Entry[T]:
+        try:
+            url = self._url()
+            self.fetches += 1
+            raw = fetch_json(url, self.policy.timeout)
+            value = self._parse(raw)
+        except ProviderUnavailable as exc:
+            now = self._clock()
+            self._retry_after = now + self.policy.retry_interval
+            self._last_error = str(exc)
+            metrics.refreshed(self.kind, ok=False)
+            if self._usable(current, now):
+                logger.warning(
+                    "OIDC %s refresh failed, serving the copy fetched %.0f s ago: %s",
+                    self.kind,
+                    now - current.fetched_at,  # type: ignore[union-attr]
+                    exc,
+                )
+            return self._fallback(current, now)
+        finally:
+            self._release_fetch_lock()
+        entry = Entry(raw=raw, value=value, fetched_at=self._clock(), url=url)
+        self._entry = entry
+        self._retry_after = 0.0
+        self._last_error = None
+        self._write_shared(entry)
+        metrics.refreshed(self.kind, ok=True, fetched_at=entry.fetched_at)
+        logger.info("OIDC %s fetched from %s", self.kind, url)
+        return entry
+
+    def _fallback(self, current: Entry[T] | None, now: float) -> Entry[T]:
+        """The stale copy while it is within ``max_stale``, else a clear error."""
+        if self._usable(current, now):
+            return current  # type: ignore[return-value]
+        error = self._last_error or "no fetch has succeeded yet"
+        if current is None:
+            raise ProviderUnavailable(f"OIDC {self.kind} unavailable: {error}")
+        raise ProviderUnavailable(
+            f"OIDC {self.kind} unavailable: the last good copy is "
+            f"{now - current.fetched_at:.0f} s old, beyond ttl + max_stale "
+            f"({self.policy.ttl + self.policy.max_stale:.0f} s); last error: {error}"
+        )
+
+    # -- the shared copy --------------------------------------------------------------
+
+    @property
+    def _shared_key(self) -> str:
+        # The URL source may itself need the network (JWKS from discovery), so the key is
+        # derived from what is known up front: the kind and the configured issuer.
+        return f"axiomod:oidc:{self.kind}:{self._key_suffix}"
+
+    _key_suffix = ""
+
+    def bind_key(self, issuer: str) -> None:
+        self._key_suffix = hashlib.sha256(issuer.encode()).hexdigest()[:16]
+
+    def _cache(self) -> Any:
+        from django.core.cache import caches
+
+        return caches[self.policy.cache_alias]
+
+    def _read_shared(self) -> Entry[T] | None:
+        try:
+            stored = self._cache().get(self._shared_key)
+        except Exception:  # the cache is an optimisation, never a dependency
+            logger.warning("OIDC %s: shared cache read failed", self.kind, exc_info=True)
+            return None
+        if not isinstance(stored, dict):
+            return None
+        try:
+            return Entry(
+                raw=stored["raw"],
+                value=self._parse(stored["raw"]),
+                fetched_at=float(stored["fetched_at"]),
+                url=str(stored["url"]),
+            )
+        except (KeyError, TypeError, ValueError, ProviderUnavailable):
+            return None
+
+    def _write_shared(self, entry: Entry[T]) -> None:
+        stored = {"raw": entry.raw, "fetched_at": entry.fetched_at, "url": entry.url}
+        try:
+            self._cache().set(
+                self._shared_key, stored, timeout=self.policy.ttl + self.policy.max_stale
+            )
+        except Exception:
+            logger.warning("OIDC %s: shared cache write failed", self.kind, exc_info=True)
+
+    def claim(self, name: str, seconds: float) -> bool:
+        """Take the fleet-wide token ``name`` for ``seconds`` (``cache.add``); False if taken.
+
+        When the shared cache fails, the claim succeeds: each process still limits itself.
+        """
+        try:
+            return bool(self._cache().add(f"{self._shared_key}:{name}", 1, timeout=seconds))
+        except Exception:
+            return True
+
+    def _another_worker_fetching(self) -> bool:
+        """Take the fleet-wide fetch lock; True when another worker holds it."""
+        self._holds_fetch_lock = self.claim("fetching", self.policy.timeout + 1)
+        return not self._holds_fetch_lock
+
+    _holds_fetch_lock = False
+
+    def _release_fetch_lock(self) -> None:
+        if self._holds_fetch_lock:
+            self._holds_fetch_lock = False
+            try:
+                self._cache().delete(f"{self._shared_key}:fetching")
+            except Exception:
+                logger.debug("could not release the %s fetch lock", self.kind, exc_info=True)
+
+    def _wait_for_shared(self) -> Entry[T] | None:
+        deadline = time.monotonic() + self.policy.timeout * _SHARED_WAIT_SHARE
+        while time.monotonic() < deadline:
+            time.sleep(_SHARED_POLL_SECONDS)
+            shared = self._read_shared()
+            if shared is not None:
+                return shared
+        return None

@@ -1,0 +1,65 @@
+"""System checks of ``AXIOMOD["oidc"]`` beyond what the schema validates.
+
+* axiomod.E080: the issuer is plain http on a host other than localhost while DEBUG is
+  off (tokens and the client secret would cross the network in clear).
+* axiomod.E081: ``OIDCBackend`` is in ``AUTHENTICATION_BACKENDS`` but the section, its
+  ``client_id`` or its ``client_secret`` is missing.
+* axiomod.E082: ``user_mapper`` cannot be imported.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings as django_settings
+from django.core.checks import CheckMessage, Error, register
+
+from axiomod.checks import TAG, importable
+from axiomod.conf import settings
+
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+BACKEND = "axiomod_auth.backends.OIDCBackend"
+
+
+@register(TAG)
+def check_oidc(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    conf = settings.best_effort("oidc")
+    messages: list[CheckMessage] = []
+    uses_backend = BACKEND in getattr(django_settings, "AUTHENTICATION_BACKENDS", ())
+    if conf is None:
+        if uses_backend:
+            messages.append(
+                Error(
+                    f'{BACKEND} is in AUTHENTICATION_BACKENDS but AXIOMOD["oidc"] is not set.',
+                    hint='Set AXIOMOD["oidc"] with its issuer, client_id and client_secret.',
+                    id="axiomod.E081",
+                )
+            )
+        return messages
+    issuer = urlsplit(conf.issuer)
+    if issuer.scheme == "http" and issuer.hostname not in LOCAL_HOSTS and not django_settings.DEBUG:
+        messages.append(
+            Error(
+                f'AXIOMOD["oidc"]["issuer"]: {conf.issuer!r} is plain http.',
+                hint="Use the provider's https:// URL; http is accepted for localhost "
+                "or with DEBUG on.",
+                id="axiomod.E080",
+            )
+        )
+    if uses_backend:
+        for name in ("client_id", "client_secret"):
+            if not getattr(conf, name):
+                messages.append(
+                    Error(
+                        f'AXIOMOD["oidc"]["{name}"] is required: {BACKEND} is in '
+                        "AUTHENTICATION_BACKENDS.",
+                        hint="The login flow identifies this service to the provider with it.",
+                        id="axiomod.E081",
+                    )
+                )
+    if conf.user_mapper:
+        problem = importable(conf.user_mapper)
+        if problem:
+            messages.append(Error(f'AXIOMOD["oidc"]["user_mapper"]: {problem}', id="axiomod.E082"))
+    return messages
