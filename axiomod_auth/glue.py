@@ -32,8 +32,10 @@ _MISSING = object()
 def oidc_setting(name: str, *default: Any) -> Any:
     """The value mozilla-django-oidc gets for ``name``."""
     explicit = getattr(django_settings, name, _MISSING)
+    # Django's own defaults hold None for LOGIN_REDIRECT_URL-style settings, which
+    # mozilla-django-oidc would pass to resolve_url() and crash on: None means "unset".
     if explicit is not _MISSING:
-        return explicit
+        return default[0] if explicit is None and default else explicit
     conf = settings.oidc
     if conf is not None:
         if name == "OIDC_RP_CLIENT_ID":

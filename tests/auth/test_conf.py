@@ -43,5 +43,13 @@ def test_issuer_must_be_a_url(issuer):
 
 
 def test_refresh_interval_cannot_exceed_ttl():
-    (message,) = messages({"issuer": ISSUER, "jwks_ttl": 30, "jwks_min_refresh_interval": 60})
+    (message,) = messages(
+        {"issuer": ISSUER, "audience": "api", "jwks_ttl": 30, "jwks_min_refresh_interval": 60}
+    )
     assert "jwks_min_refresh_interval" in message
+
+
+def test_an_audience_is_required_for_token_verification():
+    (message,) = messages({"issuer": ISSUER})
+    assert message.startswith('AXIOMOD["oidc"]["audience"]: set audience (or client_id)')
+    assert messages({"issuer": ISSUER, "client_id": "api"}) == []

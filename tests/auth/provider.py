@@ -1,0 +1,255 @@
+"""A small OpenID provider served over real HTTP on loopback (test-only code).
+
+Serves discovery, a JWKS with real RSA and EC keys, an authorization endpoint (which
+redirects straight back with a code, as a provider does once the user has logged in),
+a token endpoint and userinfo. It can rotate keys, go down (connection refused),
+answer 503 or garbage, answer slowly, and counts every request per path.
+
+Used by tests/auth and bench/oidc.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+CLIENT_ID = "invoices-api"
+CLIENT_SECRET = "s3cret"
+
+DISCOVERY_PATH = "/.well-known/openid-configuration"
+JWKS_PATH = "/jwks"
+
+
+class SigningKey:
+    def __init__(self, kid: str, algorithm: str) -> None:
+        self.kid, self.algorithm = kid, algorithm
+        if algorithm.startswith("ES"):
+            self.private = ec.generate_private_key(ec.SECP256R1())
+            self.public_jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(self.private.public_key()))
+        else:
+            self.private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            self.public_jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.private.public_key()))
+        self.public_jwk.update(kid=kid, use="sig", alg=algorithm)
+
+
+class OidcProvider:
+    """``start()`` it; ``issuer`` is its URL. ``mode`` is ``ok``, ``error``, ``garbage`` or ``slow``."""
+
+    def __init__(self, *, realm: str = "/realms/axiomod") -> None:
+        self.realm = realm
+        self.keys = [SigningKey("rsa-1", "RS256"), SigningKey("ec-1", "ES256")]
+        self.mode = "ok"
+        self.slow_seconds = 2.0
+        self.requests: Counter[str] = Counter()
+        self.codes: dict[str, dict[str, Any]] = {}
+        self.userinfo_claims: dict[str, Any] = {}
+        self.issuer_override: str | None = None
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self.port = _free_port()
+
+    # -- lifecycle --------------------------------------------------------------------
+
+    @property
+    def issuer(self) -> str:
+        return f"http://127.0.0.1:{self.port}{self.realm}"
+
+    def start(self) -> OidcProvider:
+        provider = self
+
+        class Handler(_Handler):
+            owner = provider
+
+        self._server = _QuietServer(("127.0.0.1", self.port), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        """Close the port: connections are refused until :meth:`start`."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def count(self, path: str) -> int:
+        return self.requests[self.realm + path if not path.startswith(self.realm) else path]
+
+    def reset_counts(self) -> None:
+        self.requests.clear()
+
+    # -- keys and tokens --------------------------------------------------------------
+
+    def rotate(self, *, keep_old: bool = False) -> SigningKey:
+        """Publish a new RSA key (first in the set) and, unless ``keep_old``, drop the others."""
+        new = SigningKey(f"rsa-{secrets.token_hex(4)}", "RS256")
+        with self._lock:
+            self.keys = [new, *self.keys] if keep_old else [new]
+        return new
+
+    def jwks(self) -> dict[str, Any]:
+        return {"keys": [key.public_jwk for key in self.keys]}
+
+    def token(
+        self,
+        claims: Mapping[str, Any] | None = None,
+        *,
+        key: SigningKey | None = None,
+        kid: str | None = None,
+        headers: Mapping[str, Any] | None = None,
+        lifetime: float = 300,
+    ) -> str:
+        """A token signed by ``key`` (default the first published key)."""
+        key = key or self.keys[0]
+        now = int(time.time())
+        payload = {
+            "iss": self.issuer,
+            "sub": "user-1",
+            "aud": CLIENT_ID,
+            "iat": now,
+            "exp": now + int(lifetime),
+            "email": "ada@example.com",
+            "scope": "openid email invoices:read",
+        }
+        payload.update(claims or {})
+        payload = {k: v for k, v in payload.items() if v is not None}
+        header = {"kid": kid if kid is not None else key.kid, **(headers or {})}
+        return jwt.encode(payload, key.private, algorithm=key.algorithm, headers=header)
+
+    def discovery(self) -> dict[str, Any]:
+        base = self.issuer
+        return {
+            "issuer": self.issuer_override or base,
+            "authorization_endpoint": f"{base}/auth",
+            "token_endpoint": f"{base}/token",
+            "userinfo_endpoint": f"{base}/userinfo",
+            "jwks_uri": f"{base}{JWKS_PATH}",
+            "end_session_endpoint": f"{base}/logout",
+            "id_token_signing_alg_values_supported": ["RS256", "ES256"],
+        }
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # clients that time out on a slow answer close the socket: not a failure
+
+
+class _Handler(BaseHTTPRequestHandler):
+    owner: OidcProvider
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args: Any) -> None:  # quiet test output
+        pass
+
+    def _send(self, status: int, body: bytes, content_type: str = "application/json", **headers: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in headers.items():
+            self.send_header(name.replace("_", "-"), value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _json(self, document: Any, status: int = 200) -> None:
+        self._send(status, json.dumps(document).encode())
+
+    def _faulty(self) -> bool:
+        mode = self.owner.mode
+        if mode == "slow":
+            time.sleep(self.owner.slow_seconds)
+        elif mode == "error":
+            self._send(503, b'{"error": "temporarily_unavailable"}')
+            return True
+        elif mode == "garbage":
+            self._send(200, b"<html>not json</html>", "text/html")
+            return True
+        return False
+
+    def do_GET(self) -> None:  # noqa: N802
+        owner = self.owner
+        url = urlsplit(self.path)
+        owner.requests[url.path] += 1
+        if self._faulty():
+            return
+        path = url.path.removeprefix(owner.realm)
+        if path == DISCOVERY_PATH:
+            self._json(owner.discovery())
+        elif path == JWKS_PATH:
+            self._json(owner.jwks())
+        elif path == "/auth":
+            self._authorize(parse_qs(url.query))
+        elif path == "/userinfo":
+            self._userinfo()
+        else:
+            self._send(404, b'{"error": "not found"}')
+
+    def do_POST(self) -> None:  # noqa: N802
+        owner = self.owner
+        url = urlsplit(self.path)
+        owner.requests[url.path] += 1
+        length = int(self.headers.get("Content-Length") or 0)
+        form = parse_qs(self.rfile.read(length).decode())
+        if self._faulty():
+            return
+        if url.path.removeprefix(owner.realm) == "/token":
+            self._token({k: v[0] for k, v in form.items()})
+        else:
+            self._send(404, b'{"error": "not found"}')
+
+    def _authorize(self, query: dict[str, list[str]]) -> None:
+        """The user logged in: redirect back with a one-time code bound to the nonce."""
+        one = {k: v[0] for k, v in query.items()}
+        if one.get("client_id") != CLIENT_ID or one.get("response_type") != "code":
+            self._json({"error": "invalid_request"}, 400)
+            return
+        code = secrets.token_urlsafe(16)
+        self.owner.codes[code] = {"nonce": one.get("nonce"), "redirect_uri": one["redirect_uri"]}
+        location = f"{one['redirect_uri']}?{urlencode({'code': code, 'state': one['state']})}"
+        self._send(302, b"", "text/plain", Location=location)
+
+    def _token(self, form: dict[str, str]) -> None:
+        owner = self.owner
+        grant = owner.codes.pop(form.get("code", ""), None)
+        if (
+            grant is None
+            or form.get("client_id") != CLIENT_ID
+            or form.get("client_secret") != CLIENT_SECRET
+            or form.get("redirect_uri") != grant["redirect_uri"]
+        ):
+            self._json({"error": "invalid_grant"}, 400)
+            return
+        id_token = owner.token({"nonce": grant["nonce"]})
+        access_token = owner.token({"aud": "account"})
+        self._json(
+            {"access_token": access_token, "id_token": id_token, "token_type": "Bearer", "expires_in": 300}
+        )
+
+    def _userinfo(self) -> None:
+        auth = self.headers.get("Authorization", "")
+        if not auth.startswith("Bearer "):
+            self._send(401, b'{"error": "invalid_token"}')
+            return
+        claims = jwt.decode(auth[7:], options={"verify_signature": False})
+        self._json({"sub": claims["sub"], "email": claims.get("email"), **self.owner.userinfo_claims})
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
