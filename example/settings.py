@@ -43,6 +43,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Requests with `Authorization: Bearer <jwt>` are authenticated from the token
+    # (verified locally against the provider's cached keys); a bad token is a 401.
+    "axiomod_auth.bearer.BearerTokenMiddleware",
 ]
 
 ROOT_URLCONF = "example.urls"
@@ -59,6 +62,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# A cache shared by the gunicorn workers (OIDC documents are fetched once for all of them).
+if os.environ.get("REDIS_CACHE_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_CACHE_URL"],
+        }
+    }
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -83,3 +94,18 @@ AXIOMOD = {
     "health": {"check_timeout": 1.0, "cache_ttl": 2.0},
     "db": {"slow_query_ms": 200},
 }
+
+# OpenID Connect: set OIDC_ISSUER (e.g. https://sso.example.com/realms/acme) and the
+# client credentials to accept the provider's bearer tokens and to enable the login at
+# /oidc/authenticate/. Endpoints and keys come from discovery.
+if os.environ.get("OIDC_ISSUER"):
+    AXIOMOD["oidc"] = {
+        "issuer": os.environ["OIDC_ISSUER"],
+        "client_id": os.environ.get("OIDC_CLIENT_ID", "invoices-api"),
+        "client_secret": os.environ.get("OIDC_CLIENT_SECRET"),
+    }
+    if os.environ.get("OIDC_CLIENT_SECRET"):  # the browser login needs the secret
+        AUTHENTICATION_BACKENDS = [
+            "axiomod_auth.backends.OIDCBackend",
+            "django.contrib.auth.backends.ModelBackend",
+        ]

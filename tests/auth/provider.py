@@ -37,15 +37,16 @@ class SigningKey:
         self.kid, self.algorithm = kid, algorithm
         if algorithm.startswith("ES"):
             self.private = ec.generate_private_key(ec.SECP256R1())
-            self.public_jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(self.private.public_key()))
+            to_jwk = jwt.algorithms.ECAlgorithm.to_jwk
         else:
             self.private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-            self.public_jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.private.public_key()))
+            to_jwk = jwt.algorithms.RSAAlgorithm.to_jwk
+        self.public_jwk = json.loads(to_jwk(self.private.public_key()))
         self.public_jwk.update(kid=kid, use="sig", alg=algorithm)
 
 
 class OidcProvider:
-    """``start()`` it; ``issuer`` is its URL. ``mode`` is ``ok``, ``error``, ``garbage`` or ``slow``."""
+    """``start()`` it; ``issuer`` is its URL; ``mode``: ``ok``, ``error``, ``garbage``, ``slow``."""
 
     def __init__(self, *, realm: str = "/realms/axiomod") -> None:
         self.realm = realm
@@ -153,7 +154,9 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args: Any) -> None:  # quiet test output
         pass
 
-    def _send(self, status: int, body: bytes, content_type: str = "application/json", **headers: str) -> None:
+    def _send(
+        self, status: int, body: bytes, content_type: str = "application/json", **headers: str
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -177,7 +180,7 @@ class _Handler(BaseHTTPRequestHandler):
             return True
         return False
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         owner = self.owner
         url = urlsplit(self.path)
         owner.requests[url.path] += 1
@@ -195,7 +198,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send(404, b'{"error": "not found"}')
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         owner = self.owner
         url = urlsplit(self.path)
         owner.requests[url.path] += 1
@@ -233,7 +236,12 @@ class _Handler(BaseHTTPRequestHandler):
         id_token = owner.token({"nonce": grant["nonce"]})
         access_token = owner.token({"aud": "account"})
         self._json(
-            {"access_token": access_token, "id_token": id_token, "token_type": "Bearer", "expires_in": 300}
+            {
+                "access_token": access_token,
+                "id_token": id_token,
+                "token_type": "Bearer",
+                "expires_in": 300,
+            }
         )
 
     def _userinfo(self) -> None:
@@ -242,7 +250,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(401, b'{"error": "invalid_token"}')
             return
         claims = jwt.decode(auth[7:], options={"verify_signature": False})
-        self._json({"sub": claims["sub"], "email": claims.get("email"), **self.owner.userinfo_claims})
+        extra = self.owner.userinfo_claims
+        self._json({"sub": claims["sub"], "email": claims.get("email"), **extra})
 
 
 def _free_port() -> int:

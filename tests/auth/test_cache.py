@@ -85,7 +85,7 @@ def test_nothing_cached_and_provider_failing_is_a_clear_error(oidc, provider, mo
 
 def test_a_discovery_document_naming_another_issuer_is_refused(oidc, provider):
     provider.issuer_override = "https://evil.example/realms/axiomod"
-    with pytest.raises(ProviderUnavailable, match="names issuer 'https://evil.example"):
+    with pytest.raises(ProviderUnavailable, match=r"names issuer 'https://evil\.example"):
         oidc.discovery.get()
 
 

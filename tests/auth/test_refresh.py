@@ -54,7 +54,8 @@ def test_command_refresh_and_show(oidc, provider):
     out = StringIO()
     call_command("axiomod_oidc", "refresh", stdout=out)
     assert "Refreshed." in out.getvalue()
-    assert f"discovery: {provider.issuer}/.well-known/openid-configuration fetched" in out.getvalue()
+    discovery_url = f"{provider.issuer}/.well-known/openid-configuration"
+    assert f"discovery: {discovery_url} fetched" in out.getvalue()
     assert counts(provider) == (1, 1)
     out = StringIO()
     call_command("axiomod_oidc", "show", "--json", stdout=out)

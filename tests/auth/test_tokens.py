@@ -11,7 +11,9 @@ import time
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from axiomod_auth import TokenError, verify_token
 
@@ -205,9 +207,7 @@ def test_warm_cache_verification_makes_no_network_call(client, oidc, provider):
     assert provider.count(DISCOVERY_PATH) == provider.count(JWKS_PATH) == 0
 
 
-_header_text = st.text(
-    alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=300
-)
+_header_text = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=300)
 
 
 @hypothesis_settings(
@@ -221,9 +221,11 @@ _header_text = st.text(
             lambda parts: "Bearer " + ".".join(parts)
         ),
         st.dictionaries(st.text(max_size=8), st.text(max_size=8), max_size=4).map(
-            lambda header: "Bearer "
-            + base64.urlsafe_b64encode(json.dumps(header).encode()).decode().rstrip("=")
-            + ".e30.c2ln"
+            lambda header: (
+                "Bearer "
+                + base64.urlsafe_b64encode(json.dumps(header).encode()).decode().rstrip("=")
+                + ".e30.c2ln"
+            )
         ),
     )
 )
