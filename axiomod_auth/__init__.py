@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .bearer import BearerTokenMiddleware, bearer_token_required
     from .errors import ProviderUnavailable, TokenError
-    from .provider import provider, refresh
+    from .oidc import provider, refresh
     from .tokens import verify_token
     from .users import TokenUser, sync_user
 
@@ -30,8 +30,8 @@ _WHERE = {
     "bearer_token_required": "bearer",
     "ProviderUnavailable": "errors",
     "TokenError": "errors",
-    "provider": "provider",
-    "refresh": "provider",
+    "provider": "oidc",
+    "refresh": "oidc",
     "verify_token": "tokens",
     "TokenUser": "users",
     "sync_user": "users",

@@ -12,10 +12,10 @@ class AuthConfig(AxiomodAppConfig):
         super().ready()
         from django.core.signals import setting_changed
 
-        from . import checks, provider  # noqa: F401  (checks registers the system checks)
+        from . import checks, oidc  # noqa: F401  (checks registers the system checks)
 
         def settings_changed(*, setting: str, **kwargs: object) -> None:
             if setting in {"AXIOMOD", "CACHES"}:
-                provider.reset()
+                oidc.reset()
 
         setting_changed.connect(settings_changed, weak=False, dispatch_uid="axiomod_auth.reset")

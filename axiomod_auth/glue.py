@@ -15,7 +15,7 @@ from mozilla_django_oidc.utils import import_from_settings
 
 from axiomod.conf import settings
 
-from .provider import provider
+from .oidc import provider
 
 #: mozilla-django-oidc setting -> discovery field (RFC 8414 / OIDC Discovery names).
 DISCOVERED = {

@@ -15,7 +15,7 @@ from axiomod.conf import settings
 
 from . import metrics
 from .errors import ProviderUnavailable, TokenError
-from .provider import provider
+from .oidc import provider
 
 #: Longer than any token a provider issues; a bigger header is an attack or a mistake.
 MAX_TOKEN_LENGTH = 16 * 1024

@@ -18,7 +18,7 @@ from mozilla_django_oidc import views as oidc_views
 
 from axiomod.conf import settings
 
-from . import provider as oidc_provider
+from . import oidc as oidc_provider
 from .bearer import CLAIMS_ATTRIBUTE
 from .errors import ProviderUnavailable
 from .glue import oidc_setting

@@ -8,7 +8,8 @@
 * ``kafka`` when ``AXIOMOD["kafka"]`` is set: a metadata request with a timeout. Not
   django-health-check's ``Kafka`` check: it joins a consumer group for every probe and
   reports DOWN for a healthy cluster that has no topics yet.
-* ``oidc`` when ``AXIOMOD["oidc"]`` is set (non-critical): the discovery document answers.
+* ``oidc`` when ``AXIOMOD["oidc"]`` is set (non-critical): a usable discovery document
+  (from ``axiomod_auth``'s cache when that app is installed).
 * ``migrations`` when ``AXIOMOD["health"]["migrations"]`` is on (non-critical).
 
 Then the checks registered with ``@health_check`` and the dotted paths of
@@ -83,12 +84,26 @@ _ADMIN_LOCK = threading.Lock()
 
 @dataclasses.dataclass
 class OidcDiscovery(HealthCheck):
-    """The provider's discovery document can be fetched and names the issuer."""
+    """The provider's discovery document can be fetched and names the issuer.
+
+    With ``axiomod_auth`` installed the answer comes from its cache: UP while a usable
+    copy is held (fresh, or stale within ``max_stale``), so a probe costs no request to
+    the provider and a brief provider outage the service rides out does not flap
+    readiness. Without it, one GET per run.
+    """
 
     issuer: str = ""
     timeout_seconds: float = 1.0
 
     def run(self) -> None:
+        if apps.is_installed("axiomod_auth"):
+            import axiomod_auth
+
+            try:
+                axiomod_auth.provider().discovery.get()
+            except axiomod_auth.ProviderUnavailable as exc:
+                raise ServiceUnavailable(str(exc)) from exc
+            return
         url = self.issuer.rstrip("/") + "/.well-known/openid-configuration"
         try:
             with urllib.request.urlopen(url, timeout=self.timeout_seconds) as answer:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.cache import caches
 
-from axiomod_auth import provider as oidc_provider
+from axiomod_auth import oidc as oidc_provider
 
 from .provider import CLIENT_ID, CLIENT_SECRET, OidcProvider
 

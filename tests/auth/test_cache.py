@@ -13,7 +13,7 @@ from prometheus_client import REGISTRY
 
 from axiomod.conf import settings
 from axiomod_auth import ProviderUnavailable, TokenError, verify_token
-from axiomod_auth.provider import Provider
+from axiomod_auth.oidc import Provider
 
 from .provider import DISCOVERY_PATH, JWKS_PATH
 

@@ -65,7 +65,7 @@ def test_command_refresh_and_show(oidc, provider):
 
 
 def test_command_show_in_a_fresh_process_reads_the_shared_cache(oidc, provider):
-    from axiomod_auth import provider as oidc_provider
+    from axiomod_auth import oidc as oidc_provider
 
     axiomod_auth.refresh()
     oidc_provider.reset()  # a new process: empty process cache, same Django cache

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from axiomod_auth import provider as oidc_provider
+from axiomod_auth import oidc as oidc_provider
 from axiomod_auth.errors import ProviderUnavailable
 
 

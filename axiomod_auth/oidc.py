@@ -1,4 +1,4 @@
-"""The configured provider: its discovery document and signing keys, cached.
+"""The configured OpenID provider: its discovery document and signing keys, cached.
 
 One :class:`Provider` per process, built from ``AXIOMOD["oidc"]`` on first use and
 rebuilt when the setting changes. Everything that needs the provider (token
