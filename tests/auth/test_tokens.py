@@ -233,3 +233,21 @@ def test_malformed_headers_never_cause_a_500(client, oidc, authorization):
     for path in ENDPOINTS:
         response = call(client, path, authorization=authorization)
         assert response.status_code in (200, 401), (authorization, response.content)
+
+
+def test_the_middleware_under_asgi(settings, oidc, provider):
+    from asgiref.sync import async_to_sync
+    from django.test import AsyncClient
+
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "axiomod_auth.bearer.BearerTokenMiddleware"]
+    client = AsyncClient()
+
+    async def calls():
+        good = await client.get("/home", headers={"Authorization": f"Bearer {provider.token()}"})
+        bad = await client.get("/home", headers={"Authorization": "Bearer x.y.z"})
+        return good, bad
+
+    good, bad = async_to_sync(calls)()
+    assert good.json() == {"user": "user-1"}
+    assert bad.status_code == 401
+    assert bad.json()["code"] == "malformed"
