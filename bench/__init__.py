@@ -15,4 +15,5 @@ BENCHMARKS: dict[str, str] = {
     "health": "bench.health",
     "db": "bench.db",
     "tracing": "bench.tracing",
+    "oidc": "bench.oidc",
 }
