@@ -1,8 +1,9 @@
 """A provider document cached in process and in the Django cache, served stale on failure.
 
-Why by hand: PyJWT's ``PyJWKClient`` caches only the JWKS, only in process, refetches on
-every unknown ``kid`` without a limit and (before 2.10) dropped its cache when a fetch
-failed; mozilla-django-oidc caches nothing. ``cachetools`` has TTL caches but no
+Why by hand: PyJWT's ``PyJWKClient`` caches only the JWKS and only in process (older
+releases refetched on every unknown ``kid`` and dropped the cache when a fetch failed);
+it knows nothing of discovery or of serving a stale copy. mozilla-django-oidc caches
+nothing. ``cachetools`` has TTL caches but no
 stale-while-failing, no single flight and no sharing between gunicorn workers.
 
 Reading a fresh document costs one attribute read and one clock read. When it expires,

@@ -1,10 +1,10 @@
 """System checks of ``AXIOMOD["oidc"]`` beyond what the schema validates.
 
-* axiomod.E080: the issuer is plain http on a host other than localhost while DEBUG is
+* axiomod.E030: the issuer is plain http on a host other than localhost while DEBUG is
   off (tokens and the client secret would cross the network in clear).
-* axiomod.E081: ``OIDCBackend`` is in ``AUTHENTICATION_BACKENDS`` but the section, its
+* axiomod.E031: ``OIDCBackend`` is in ``AUTHENTICATION_BACKENDS`` but the section, its
   ``client_id`` or its ``client_secret`` is missing.
-* axiomod.E082: ``user_mapper`` cannot be imported.
+* axiomod.E032: ``user_mapper`` cannot be imported.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def check_oidc(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                 Error(
                     f'{BACKEND} is in AUTHENTICATION_BACKENDS but AXIOMOD["oidc"] is not set.',
                     hint='Set AXIOMOD["oidc"] with its issuer, client_id and client_secret.',
-                    id="axiomod.E081",
+                    id="axiomod.E031",
                 )
             )
         return messages
@@ -44,7 +44,7 @@ def check_oidc(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                 f'AXIOMOD["oidc"]["issuer"]: {conf.issuer!r} is plain http.',
                 hint="Use the provider's https:// URL; http is accepted for localhost "
                 "or with DEBUG on.",
-                id="axiomod.E080",
+                id="axiomod.E030",
             )
         )
     if uses_backend:
@@ -55,11 +55,11 @@ def check_oidc(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                         f'AXIOMOD["oidc"]["{name}"] is required: {BACKEND} is in '
                         "AUTHENTICATION_BACKENDS.",
                         hint="The login flow identifies this service to the provider with it.",
-                        id="axiomod.E081",
+                        id="axiomod.E031",
                     )
                 )
     if conf.user_mapper:
         problem = importable(conf.user_mapper)
         if problem:
-            messages.append(Error(f'AXIOMOD["oidc"]["user_mapper"]: {problem}', id="axiomod.E082"))
+            messages.append(Error(f'AXIOMOD["oidc"]["user_mapper"]: {problem}', id="axiomod.E032"))
     return messages

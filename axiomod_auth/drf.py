@@ -16,7 +16,7 @@ from typing import Any
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
-from .bearer import authenticate_bearer, challenge
+from .bearer import CLAIMS_ATTRIBUTE, authenticate_bearer, challenge
 from .errors import TokenError
 
 
@@ -24,6 +24,9 @@ class BearerTokenAuthentication(BaseAuthentication):
     www_authenticate_realm = "api"
 
     def authenticate(self, request: Any) -> tuple[Any, dict[str, Any]] | None:
+        verified = getattr(request._request, CLAIMS_ATTRIBUTE, None)
+        if verified is not None:  # BearerTokenMiddleware already checked this token
+            return request._request.user, verified
         try:
             return authenticate_bearer(request.META.get("HTTP_AUTHORIZATION"))
         except TokenError as exc:

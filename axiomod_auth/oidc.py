@@ -122,9 +122,13 @@ class Provider:
 
     @property
     def token_issuer(self) -> str:
-        """The ``iss`` tokens carry: as the provider spells it."""
-        entry = self.discovery.entry
-        return entry.value["issuer"] if entry is not None else self.issuer
+        """The ``iss`` tokens carry: as the provider spells it (discovery may differ from the
+        configured issuer by a trailing slash). Read through :meth:`CachedDocument.get`, so a
+        worker whose keys came from the shared cache still learns the provider's spelling."""
+        try:
+            return self.discovery.get().value["issuer"]
+        except ProviderUnavailable:
+            return self.issuer
 
     def signing_key(self, kid: str | None, algorithm: str) -> jwt.PyJWK | None:
         """The key for a token header; refetches the JWKS for an unknown ``kid``, within budget.

@@ -62,3 +62,9 @@ def configure(settings, provider):
 def oidc(configure):
     """The provider configured with defaults."""
     return configure()
+
+
+@pytest.fixture(autouse=True)
+def bearer_middleware_installed(settings):
+    """The example settings install BearerTokenMiddleware; the tests rely on it once."""
+    assert settings.MIDDLEWARE.count("axiomod_auth.bearer.BearerTokenMiddleware") == 1

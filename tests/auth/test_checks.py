@@ -30,7 +30,7 @@ def test_nothing_to_report_without_oidc(settings):
         ("http://127.0.0.1:8080/realms/a", False, []),
         ("http://localhost:8080/realms/a", False, []),
         ("http://keycloak:8080/realms/a", True, []),
-        ("http://keycloak:8080/realms/a", False, ["axiomod.E080"]),
+        ("http://keycloak:8080/realms/a", False, ["axiomod.E030"]),
     ],
 )
 def test_issuer_must_be_https_outside_localhost_and_debug(settings, issuer, debug, expected):
@@ -42,7 +42,7 @@ def test_issuer_must_be_https_outside_localhost_and_debug(settings, issuer, debu
 
 def test_backend_without_oidc_section(settings):
     found = ids(settings, AUTHENTICATION_BACKENDS=BACKENDS)
-    assert found[0][0] == "axiomod.E081"
+    assert found[0][0] == "axiomod.E031"
 
 
 def test_backend_needs_client_id_and_secret(settings):
@@ -64,7 +64,7 @@ def test_user_mapper_must_import(settings):
         settings,
         {"issuer": "https://sso.example.com/r", "client_id": "a", "user_mapper": "nope.mapper"},
     )
-    assert found[0][0] == "axiomod.E082"
+    assert found[0][0] == "axiomod.E032"
     assert "cannot import 'nope.mapper'" in found[0][1]
 
 
@@ -77,5 +77,5 @@ def test_manage_py_check_reports_them(settings):
     with pytest.raises(SystemCheckError) as caught:
         call_command("check")
     text = str(caught.value)
-    assert "axiomod.E080" in text
+    assert "axiomod.E030" in text
     assert 'AXIOMOD["oidc"]["audience"]: set audience (or client_id)' in text

@@ -113,7 +113,6 @@ def test_endpoint_accepts_a_staff_bearer_token_without_csrf(
     settings, configure, provider, django_user_model
 ):
     configure(user_mapper="axiomod_auth.users.sync_user")
-    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "axiomod_auth.bearer.BearerTokenMiddleware"]
     django_user_model.objects.create_user("robot", is_staff=True)
     client = Client(enforce_csrf_checks=True)
     token = provider.token({"sub": "robot"})

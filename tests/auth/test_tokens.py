@@ -170,7 +170,6 @@ def test_provider_down_with_nothing_cached_is_a_401_with_a_reason(client, oidc, 
 
 
 def test_the_middleware_authenticates_and_refuses(client, settings, oidc, provider):
-    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "axiomod_auth.bearer.BearerTokenMiddleware"]
     assert client.get("/home").json() == {"user": None}
     assert call(client, "/home", provider.token()).json() == {"user": "user-1"}
     refused = call(client, "/home", provider.token({"aud": "x"}))
@@ -239,7 +238,6 @@ def test_the_middleware_under_asgi(settings, oidc, provider):
     from asgiref.sync import async_to_sync
     from django.test import AsyncClient
 
-    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "axiomod_auth.bearer.BearerTokenMiddleware"]
     client = AsyncClient()
 
     async def calls():
@@ -251,3 +249,14 @@ def test_the_middleware_under_asgi(settings, oidc, provider):
     assert good.json() == {"user": "user-1"}
     assert bad.status_code == 401
     assert bad.json()["code"] == "malformed"
+
+
+def test_drf_reuses_the_middlewares_verification(client, settings, oidc, provider):
+    from prometheus_client import REGISTRY
+
+    token = provider.token()
+    call(client, "/api/me", token)
+    before = REGISTRY.get_sample_value("oidc_token_verifications_total", {"result": "ok"})
+    assert call(client, "/api/me", token).json()["sub"] == "user-1"
+    after = REGISTRY.get_sample_value("oidc_token_verifications_total", {"result": "ok"})
+    assert after == before + 1
