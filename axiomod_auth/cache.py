@@ -31,9 +31,8 @@ logger = logging.getLogger("axiomod.auth")
 
 T = TypeVar("T")
 
-#: How long a worker without any copy waits for another worker's fetch to land in the
-#: shared cache before fetching itself, as a share of ``http_timeout``.
-_SHARED_WAIT_SHARE = 1.0
+#: A worker without any copy waits up to ``http_timeout`` for another worker's fetch to
+#: land in the shared cache, looking this often, before fetching itself.
 _SHARED_POLL_SECONDS = 0.05
 
 
@@ -61,12 +60,14 @@ class CachedDocument(Generic[T]):
 
     ``url`` is called when a fetch is due (the JWKS URL comes from discovery);
     ``parse`` validates the raw JSON and builds the value handed to callers, raising
-    :class:`ProviderUnavailable` for a document that cannot be used.
+    :class:`ProviderUnavailable` for a document that cannot be used. ``issuer`` names
+    the shared copy: the URL may itself need the network, the issuer is known up front.
     """
 
     def __init__(
         self,
         kind: str,
+        issuer: str,
         url: Callable[[], str],
         parse: Callable[[dict[str, Any]], T],
         policy: Policy,
@@ -74,6 +75,7 @@ class CachedDocument(Generic[T]):
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.kind = kind
+        self._shared_key = f"axiomod:oidc:{kind}:{hashlib.sha256(issuer.encode()).hexdigest()[:16]}"
         self._url = url
         self._parse = parse
         self.policy = policy
@@ -83,6 +85,7 @@ class CachedDocument(Generic[T]):
         self._retry_after = 0.0
         self._last_error: str | None = None
         self._age_reported_at = 0.0
+        self._holds_fetch_lock = False
         self.fetches = 0  # network fetches this process made (tests and `show` read it)
 
     # -- reading ----------------------------------------------------------------------
@@ -104,7 +107,8 @@ class CachedDocument(Generic[T]):
 
     def adopt_shared(self) -> bool:
         """Take a newer copy another worker put in the shared cache; whether there was one."""
-        shared = self._read_shared()
+        current = self._entry
+        shared = self._read_shared(newer_than=current.fetched_at if current else None)
         with self._lock:
             if shared is not None and (
                 self._entry is None or shared.fetched_at > self._entry.fetched_at
@@ -164,8 +168,8 @@ class CachedDocument(Generic[T]):
         if not force:
             if self._fresh(current, now):
                 return current  # type: ignore[return-value]  another thread renewed it
-            shared = self._read_shared()
-            if shared is not None and (current is None or shared.fetched_at > current.fetched_at):
+            shared = self._read_shared(newer_than=current.fetched_at if current else None)
+            if shared is not None:
                 self._entry = current = shared
                 if self._fresh(current, now):
                     return current
@@ -176,6 +180,14 @@ class CachedDocument(Generic[T]):
                     return current  # type: ignore[return-value]
                 shared = self._wait_for_shared()
                 if shared is not None:
+                    self._entry = shared
+                    return shared
+            else:
+                # Holding the fleet lock now; the worker that held it before may have
+                # stored its copy between our read above and our claim.
+                shared = self._read_shared(newer_than=current.fetched_at if current else None)
+                if shared is not None and self._fresh(shared, now):
+                    self._release_fetch_lock()
                     self._entry = shared
                     return shared
         return self._fetch(current)
@@ -225,23 +237,17 @@ class CachedDocument(Generic[T]):
 
     # -- the shared copy --------------------------------------------------------------
 
-    @property
-    def _shared_key(self) -> str:
-        # The URL source may itself need the network (JWKS from discovery), so the key is
-        # derived from what is known up front: the kind and the configured issuer.
-        return f"axiomod:oidc:{self.kind}:{self._key_suffix}"
-
-    _key_suffix = ""
-
-    def bind_key(self, issuer: str) -> None:
-        self._key_suffix = hashlib.sha256(issuer.encode()).hexdigest()[:16]
-
     def _cache(self) -> Any:
         from django.core.cache import caches
 
         return caches[self.policy.cache_alias]
 
-    def _read_shared(self) -> Entry[T] | None:
+    def _read_shared(self, newer_than: float | None = None) -> Entry[T] | None:
+        """The shared copy, parsed only when it is newer than ``newer_than``.
+
+        Parsing a JWKS loads every key; a flood of unknown ``kid`` values must not pay
+        that for a copy this process already holds.
+        """
         try:
             stored = self._cache().get(self._shared_key)
         except Exception:  # the cache is an optimisation, never a dependency
@@ -250,10 +256,13 @@ class CachedDocument(Generic[T]):
         if not isinstance(stored, dict):
             return None
         try:
+            fetched_at = float(stored["fetched_at"])
+            if newer_than is not None and fetched_at <= newer_than:
+                return None
             return Entry(
                 raw=stored["raw"],
                 value=self._parse(stored["raw"]),
-                fetched_at=float(stored["fetched_at"]),
+                fetched_at=fetched_at,
                 url=str(stored["url"]),
             )
         except (KeyError, TypeError, ValueError, ProviderUnavailable):
@@ -283,8 +292,6 @@ class CachedDocument(Generic[T]):
         self._holds_fetch_lock = self.claim("fetching", self.policy.timeout + 1)
         return not self._holds_fetch_lock
 
-    _holds_fetch_lock = False
-
     def _release_fetch_lock(self) -> None:
         if self._holds_fetch_lock:
             self._holds_fetch_lock = False
@@ -294,7 +301,7 @@ class CachedDocument(Generic[T]):
                 logger.debug("could not release the %s fetch lock", self.kind, exc_info=True)
 
     def _wait_for_shared(self) -> Entry[T] | None:
-        deadline = time.monotonic() + self.policy.timeout * _SHARED_WAIT_SHARE
+        deadline = time.monotonic() + self.policy.timeout
         while time.monotonic() < deadline:
             time.sleep(_SHARED_POLL_SECONDS)
             shared = self._read_shared()

@@ -81,30 +81,18 @@ class Provider:
         self.issuer = conf.issuer
         self.discovery: CachedDocument[Discovery] = CachedDocument(
             "discovery",
+            conf.issuer,
             url=lambda: conf.issuer.rstrip("/") + "/.well-known/openid-configuration",
             parse=self._parse_discovery,
-            policy=Policy(
-                ttl=conf.discovery_ttl,
-                max_stale=conf.max_stale,
-                retry_interval=conf.refresh_retry_interval,
-                timeout=conf.http_timeout,
-                cache_alias=conf.cache_alias,
-            ),
+            policy=_policy(conf, ttl=conf.discovery_ttl),
         )
         self.jwks: CachedDocument[KeySet] = CachedDocument(
             "jwks",
+            conf.issuer,
             url=lambda: self.discovery.get().value.endpoint("jwks_uri"),
             parse=KeySet,
-            policy=Policy(
-                ttl=conf.jwks_ttl,
-                max_stale=conf.max_stale,
-                retry_interval=conf.refresh_retry_interval,
-                timeout=conf.http_timeout,
-                cache_alias=conf.cache_alias,
-            ),
+            policy=_policy(conf, ttl=conf.jwks_ttl),
         )
-        for document in (self.discovery, self.jwks):
-            document.bind_key(conf.issuer)
         self._kid_lock = threading.Lock()
         self._kid_refresh_at = float("-inf")  # monotonic time of the last unknown-kid fetch
 
@@ -186,6 +174,16 @@ class Provider:
         for document in (self.discovery, self.jwks):
             document.forget()
         self._kid_refresh_at = float("-inf")
+
+
+def _policy(conf: OidcSettings, *, ttl: float) -> Policy:
+    return Policy(
+        ttl=ttl,
+        max_stale=conf.max_stale,
+        retry_interval=conf.refresh_retry_interval,
+        timeout=conf.http_timeout,
+        cache_alias=conf.cache_alias,
+    )
 
 
 def _describe(

@@ -10,7 +10,6 @@ Used by tests/auth and bench/oidc.py.
 
 from __future__ import annotations
 
-import base64
 import json
 import secrets
 import socket
@@ -258,7 +257,3 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()

@@ -23,9 +23,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("action", choices=["show", "refresh"])
-        parser.add_argument("--json", action="store_true", help="Print JSON.")
+        parser.add_argument("--json", action="store_true", dest="as_json", help="Print JSON.")
 
-    def handle(self, *args: Any, action: str, json: bool = False, **options: Any) -> None:
+    def handle(self, *args: Any, action: str, as_json: bool = False, **options: Any) -> None:
         oidc = oidc_provider.provider()
         if action == "refresh":
             try:
@@ -39,17 +39,14 @@ class Command(BaseCommand):
             for document in (oidc.discovery, oidc.jwks):
                 document.adopt_shared()
         status = oidc.status()
-        if json:
-            self.stdout.write(_json.dumps(status, indent=2, default=str))
+        if as_json:
+            self.stdout.write(json.dumps(status, indent=2, default=str))
             return
         if action == "refresh":
             self.stdout.write(self.style.SUCCESS("Refreshed."))
         self.stdout.write(f"issuer: {status['issuer']}")
         for kind in ("discovery", "jwks"):
             self.stdout.write(f"{kind}: {_line(status[kind])}")
-
-
-_json = json
 
 
 def _line(described: dict[str, Any]) -> str:
