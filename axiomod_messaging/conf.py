@@ -46,8 +46,16 @@ class ConsumerGroupSettings(Section):
         (), doc="Topics consumed; empty means the topics of the group's handlers.", check=_topics
     )
     consumer: dict[str, Any] = setting({}, doc="librdkafka overrides for this group.")
-    concurrency: int = setting(1, doc="Consumer processes/threads for this group.", min=1)
-    batch_size: int = setting(1, doc="Messages fetched per poll.", min=1, max=10000)
+    concurrency: int = setting(
+        1, doc="Consumers (threads, one Kafka consumer each) this group runs per process.", min=1
+    )
+    batch_size: int = setting(
+        100,
+        doc="Messages fetched per poll. Offsets still advance one message at a time, "
+        "after its handler succeeds; on shutdown the unhandled rest is fetched again.",
+        min=1,
+        max=10000,
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,12 +78,25 @@ class KafkaSettings(Section):
     producer: dict[str, Any] = setting({}, doc="librdkafka producer overrides.")
     consumer: dict[str, Any] = setting({}, doc="librdkafka consumer overrides for every group.")
     groups: dict[str, ConsumerGroupSettings] = setting(
-        {}, doc="Consumer groups by ``group.id``.", go_key="kafka.consumerGroup"
+        {},
+        doc="Consumer groups by ``group.id``; handlers without ``group=`` join the one named "
+        "after ``service_name``.",
+        go_key="kafka.consumerGroup",
     )
     retry: RetrySettings = setting(RetrySettings(), doc="Handler retry policy.")
     dead_letter: bool = setting(True, doc="Send messages that exhaust their tries to a topic.")
     dead_letter_suffix: str = setting(".dlq", doc="Dead-letter topic = source topic + suffix.")
-    serializer: str = setting("json", doc="``json``, ``bytes`` or a dotted path to a serializer.")
+    serializer: str = setting(
+        "json",
+        doc="``json``, ``bytes`` or the dotted path of a serializer class "
+        "(``serialize``/``deserialize``); a handler or publish() may name its own.",
+    )
+    commit_interval: float = setting(
+        1.0,
+        doc="Seconds between commits of handled offsets (asynchronous); 0 commits after "
+        "every message, synchronously. Revoked partitions and shutdown always commit.",
+        min=0.0,
+    )
     shutdown_timeout: float = setting(
         30.0, doc="Seconds a consumer gets to finish and commit on SIGTERM.", min=0.0
     )

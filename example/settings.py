@@ -109,3 +109,13 @@ if os.environ.get("OIDC_ISSUER"):
             "axiomod_auth.backends.OIDCBackend",
             "django.contrib.auth.backends.ModelBackend",
         ]
+
+# Kafka: set KAFKA_BOOTSTRAP_SERVERS to publish `invoices.created` for each new invoice and
+# to run the billing consumer that issues it:
+#   python manage.py axiomod_consume --group invoices-billing
+if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+    AXIOMOD["kafka"] = {
+        "groups": {"invoices-billing": {"topics": ["invoices.created"]}},
+        # A dead consumer's partitions move on after 10 s instead of librdkafka's 45 s.
+        "consumer": {"session.timeout.ms": 10000, "heartbeat.interval.ms": 2000},
+    }

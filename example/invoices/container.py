@@ -15,7 +15,8 @@ from example.invoices.infrastructure.persistence.django_repository import (
     DjangoInvoiceRepository,
 )
 from example.invoices.service import InvoiceService
-from example.invoices.usecase import CreateInvoice, GetInvoice, ListInvoices
+from example.invoices.usecase import CreateInvoice, GetInvoice, IssueInvoice, ListInvoices
+from example.invoices.usecase.ports import InvoiceEvents
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,7 @@ class InvoiceUseCases:
     create: CreateInvoice
     get: GetInvoice
     list: ListInvoices
+    issue: IssueInvoice
 
 
 @functools.cache
@@ -38,7 +40,20 @@ def use_cases() -> InvoiceUseCases:
     repository = DjangoInvoiceRepository()
     service = InvoiceService()
     return InvoiceUseCases(
-        create=CreateInvoice(repository, service, events=[InvoiceMetrics()]),
+        create=CreateInvoice(repository, service, events=_events()),
         get=GetInvoice(repository),
         list=ListInvoices(repository),
+        issue=IssueInvoice(repository),
     )
+
+
+def _events() -> list[InvoiceEvents]:
+    """Metrics always; ``invoices.created`` on Kafka when ``AXIOMOD["kafka"]`` is set."""
+    from axiomod.conf import settings
+
+    events: list[InvoiceEvents] = [InvoiceMetrics()]
+    if settings.kafka is not None:
+        from example.invoices.infrastructure.messaging import KafkaInvoiceEvents
+
+        events.append(KafkaInvoiceEvents())
+    return events

@@ -6,6 +6,7 @@ is the point of the port.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -67,6 +68,13 @@ class InMemoryInvoiceRepository(InvoiceRepository):
     def list(self, limit: int, offset: int) -> list[Invoice]:
         newest_first = sorted(self.rows.values(), key=lambda i: (i.created_at, i.id), reverse=True)
         return newest_first[offset : offset + limit]
+
+    def issue(self, invoice_id: int) -> bool:
+        invoice = self.rows.get(invoice_id)
+        if invoice is None or invoice.status is not InvoiceStatus.DRAFT:
+            return False
+        self.rows[invoice_id] = dataclasses.replace(invoice, status=InvoiceStatus.ISSUED)
+        return True
 
 
 @pytest.fixture

@@ -48,3 +48,10 @@ class InvoiceRepository(ABC):
         Newest first (ties broken by id, descending) so pages are stable while rows are
         added at the end that readers care about most.
         """
+
+    @abstractmethod
+    def issue(self, invoice_id: int) -> bool:
+        """Move a draft invoice to ``issued``; False if it was not a draft (or is gone).
+
+        A conditional update, so doing it twice (a redelivered event) changes nothing.
+        """

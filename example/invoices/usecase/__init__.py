@@ -6,6 +6,7 @@ and does its work in ``execute``, so every delivery calls exactly the same code.
 
 from example.invoices.usecase.create_invoice import CreateInvoice
 from example.invoices.usecase.get_invoice import GetInvoice
+from example.invoices.usecase.issue_invoice import IssueInvoice
 from example.invoices.usecase.list_invoices import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -21,5 +22,6 @@ __all__ = [
     "GetInvoice",
     "InvoiceEvents",
     "InvoicePage",
+    "IssueInvoice",
     "ListInvoices",
 ]

@@ -56,6 +56,12 @@ class DjangoInvoiceRepository(InvoiceRepository):
         rows = InvoiceModel.objects.order_by("-created_at", "-pk")[offset : offset + limit]
         return [self._to_entity(row) for row in rows]
 
+    def issue(self, invoice_id: int) -> bool:
+        updated = InvoiceModel.objects.filter(
+            pk=invoice_id, status=InvoiceStatus.DRAFT.value
+        ).update(status=InvoiceStatus.ISSUED.value)
+        return updated == 1
+
     @staticmethod
     def _to_entity(row: InvoiceModel) -> Invoice:
         return Invoice(

@@ -1,0 +1,121 @@
+"""Handlers: ``@handler("topic", group="billing")`` in ``<app>/handlers.py``.
+
+The modules are imported by ``autodiscover()`` from the app's ``ready()``, like Django's
+admin modules, so registering a handler is writing it. Registration only records: the
+system checks report conflicts (two handlers for one topic in one group, an unknown
+serializer) so a mistake shows in ``manage.py check`` instead of an import-time crash.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from axiomod.conf import settings
+
+from .serializers import Serializer, get_serializer
+
+__all__ = ["Handler", "HandlerRegistry", "autodiscover", "handler", "registry"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Handler:
+    """A function that handles the messages of ``topic`` for consumer group ``group``."""
+
+    topic: str
+    func: Callable[..., Any]
+    group_name: str | None = None
+    serializer_name: str | None = None
+    module: str = field(default="", compare=False)
+
+    @property
+    def name(self) -> str:
+        return f"{self.func.__module__}.{self.func.__qualname__}"
+
+    @property
+    def group(self) -> str:
+        """The group, or the service's default group (``service_name``)."""
+        return self.group_name or settings.service_name
+
+    def serializer(self) -> Serializer:
+        from .clients import kafka_settings
+
+        return get_serializer(self.serializer_name or kafka_settings().serializer)
+
+
+class HandlerRegistry:
+    """Every registered handler, by group and topic."""
+
+    def __init__(self) -> None:
+        self._handlers: list[Handler] = []
+        self._lock = threading.Lock()
+
+    def register(self, entry: Handler) -> None:
+        with self._lock:
+            if entry not in self._handlers:  # a module imported twice registers once
+                self._handlers.append(entry)
+
+    def unregister(self, func: Callable[..., Any]) -> None:
+        with self._lock:
+            self._handlers = [h for h in self._handlers if h.func is not func]
+
+    def __iter__(self) -> Iterator[Handler]:
+        return iter(list(self._handlers))
+
+    def groups(self) -> list[str]:
+        """Groups that have handlers, in registration order."""
+        return list(dict.fromkeys(h.group for h in self))
+
+    def for_group(self, group: str) -> dict[str, Handler]:
+        """The handler of each topic of ``group`` (the first, if a check found two)."""
+        found: dict[str, Handler] = {}
+        for entry in self:
+            if entry.group == group:
+                found.setdefault(entry.topic, entry)
+        return found
+
+    def conflicts(self) -> list[tuple[Handler, Handler]]:
+        """Pairs of handlers that claim the same topic in the same group."""
+        seen: dict[tuple[str, str], Handler] = {}
+        pairs = []
+        for entry in self:
+            first = seen.setdefault((entry.group, entry.topic), entry)
+            if first is not entry:
+                pairs.append((first, entry))
+        return pairs
+
+
+registry = HandlerRegistry()
+
+
+def handler(
+    topic: str,
+    *,
+    group: str | None = None,
+    serializer: str | None = None,
+    registry: HandlerRegistry = registry,
+) -> Callable[[F], F]:
+    """Register the decorated function for ``topic`` in ``group``.
+
+    The function takes a :class:`~axiomod_messaging.message.Message`. Returning means
+    success (the offset may be committed); raising means a retry, and after the last try
+    the dead-letter topic. Raise :class:`~axiomod_messaging.errors.PermanentError` to skip
+    the retries. ``serializer`` overrides ``AXIOMOD["kafka"]["serializer"]``.
+    """
+
+    def register(func: F) -> F:
+        registry.register(Handler(topic, func, group, serializer, func.__module__))
+        return func
+
+    return register
+
+
+def autodiscover() -> None:
+    """Import ``handlers`` of every installed app (errors in them propagate, as in admin)."""
+    from django.utils.module_loading import autodiscover_modules
+
+    autodiscover_modules("handlers")
