@@ -1,0 +1,206 @@
+"""``manage.py axiomod_consume`` against a real broker: delivery guarantees under faults.
+
+Each test runs the command as a subprocess of the test project (its handler records every
+message it handles to a file) and checks what was handled, what was committed and what
+reached the dead-letter topic.
+"""
+
+from __future__ import annotations
+
+import collections
+
+import pytest
+
+from .consumers import (
+    ConsumerProcess,
+    consume_all,
+    handled_numbers,
+    produce,
+    records,
+    wait_for_records,
+)
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def consumer(kafka_broker, tmp_path):
+    """``consumer(topic, group, **env)`` -> a not yet started ConsumerProcess."""
+    made: list[ConsumerProcess] = []
+
+    def make(topic: str, group: str, *, args: tuple[str, ...] = (), **env: str):
+        process = ConsumerProcess(
+            kafka_broker.bootstrap_servers,
+            topic,
+            group,
+            tmp_path / "handled.jsonl",
+            tmp_path / f"consumer-{len(made)}.log",
+            env=env,
+            args=args,
+        )
+        made.append(process)
+        return process
+
+    yield make
+    for process in made:
+        process.__exit__()
+
+
+def test_retries_then_dead_letters_with_the_reason(kafka_broker, consumer, tmp_path):
+    topic = kafka_broker.create_topic(partitions=1)
+    produce(
+        kafka_broker,
+        topic,
+        [
+            {"n": 1, "fail": 1},  # fails once, then succeeds
+            {"n": 2, "fail": 99},  # never succeeds: dead-lettered after 3 tries
+            b"{not json",  # cannot be decoded: dead-lettered at once
+            {"n": 4},  # the partition is not blocked by the two above
+        ],
+        headers=[("x-request-id", b"abc")],
+    )
+    process = consumer(topic, "retry-group").start()
+    handled = wait_for_records(
+        tmp_path / "handled.jsonl", lambda r: {1, 4} <= {x["n"] for x in r}, [process]
+    )
+    assert [(r["n"], r["attempt"]) for r in handled] == [(1, 2), (4, 1)]
+
+    # Without a key the dead letters may land on any partition: order by source offset.
+    dead = sorted(
+        consume_all(kafka_broker, f"{topic}.dlq", 2),
+        key=lambda m: int(dict(m.headers())["x-axiomod-original-offset"]),
+    )
+    assert [m.value() for m in dead] == [b'{"n": 2, "fail": 99}', b"{not json"]
+    failed, invalid = (dict(m.headers()) for m in dead)
+    assert failed["x-request-id"] == b"abc"  # the original headers are kept
+    assert failed["x-axiomod-error-type"] == b"builtins.RuntimeError"
+    assert failed["x-axiomod-error-message"] == b"planned failure of try 3"
+    assert failed["x-axiomod-attempts"] == b"3"
+    assert failed["x-axiomod-original-topic"] == topic.encode()
+    assert failed["x-axiomod-original-offset"] == b"1"
+    assert failed["x-axiomod-consumer-group"] == b"retry-group"
+    assert invalid["x-axiomod-error-type"] == b"axiomod_messaging.serializers.DeserializationError"
+    assert invalid["x-axiomod-error-message"].startswith(b"value is not valid JSON")
+    assert invalid["x-axiomod-attempts"] == b"0"
+
+    assert process.terminate() == 0, process.log()
+    # Everything, dead letters included, was committed: a new consumer of the group
+    # finds nothing left to handle.
+    produce(kafka_broker, topic, [{"n": 5}])
+    again = consumer(topic, "retry-group").start()
+    wait_for_records(tmp_path / "handled.jsonl", lambda r: 5 in {x["n"] for x in r}, [again])
+    assert again.terminate() == 0
+    assert handled_numbers(tmp_path / "handled.jsonl") == {1: 1, 4: 1, 5: 1}
+
+
+def test_kill_9_mid_stream_loses_nothing(kafka_broker, consumer, tmp_path):
+    """Offsets are committed only after success: a hard kill costs repeats, never losses."""
+    topic = kafka_broker.create_topic(partitions=2)
+    total = 300
+    produce(kafka_broker, topic, [{"n": n, "sleep": 0.01} for n in range(total)])
+    record = tmp_path / "handled.jsonl"
+
+    first = consumer(topic, "kill-group", AXIOMOD_TEST_COMMIT_INTERVAL="0.2").start()
+    wait_for_records(record, lambda r: len(r) >= 60, [first])
+    first.kill()
+    handled_before_kill = len(records(record))
+    assert handled_before_kill < total
+
+    second = consumer(topic, "kill-group").start()
+    wait_for_records(record, lambda r: {x["n"] for x in r} >= set(range(total)), [second])
+    assert second.terminate() == 0, second.log()
+    counts = handled_numbers(record)
+    assert set(counts) == set(range(total))
+    # Repeats are bounded by what was handled but not yet committed at the kill.
+    repeated = sum(c - 1 for c in counts.values())
+    assert repeated <= handled_before_kill
+
+
+def test_sigterm_mid_stream_finishes_commits_and_repeats_nothing(kafka_broker, consumer, tmp_path):
+    topic = kafka_broker.create_topic(partitions=2)
+    total = 200
+    produce(kafka_broker, topic, [{"n": n, "sleep": 0.02} for n in range(total)])
+    record = tmp_path / "handled.jsonl"
+
+    first = consumer(topic, "term-group").start()
+    wait_for_records(record, lambda r: len(r) >= 30, [first])
+    assert first.terminate(timeout=20) == 0, first.log()
+    stopped_at = len(records(record))
+    assert stopped_at < total, "the test needs the stop to come mid-stream"
+    assert "consumer of group term-group closed" in first.log()
+
+    second = consumer(topic, "term-group").start()
+    wait_for_records(record, lambda r: len(r) >= total, [second])
+    assert second.terminate() == 0, second.log()
+    counts = handled_numbers(record)
+    assert set(counts) == set(range(total))
+    assert [n for n, c in counts.items() if c > 1] == []
+
+
+def test_two_consumers_share_partitions_through_rebalances(kafka_broker, consumer, tmp_path):
+    topic = kafka_broker.create_topic(partitions=4)
+    total = 400
+    produce(
+        kafka_broker, topic, [{"n": n, "sleep": 0.01} for n in range(total)], key=None
+    )
+    record = tmp_path / "handled.jsonl"
+
+    first = consumer(topic, "shared-group").start()
+    wait_for_records(record, lambda r: len(r) >= 20, [first])
+    second = consumer(topic, "shared-group").start()
+    # Both handle messages once the group rebalanced onto two members.
+    wait_for_records(record, lambda r: len({x["pid"] for x in r}) == 2, [first, second])
+    assert first.terminate() == 0, first.log()  # a second rebalance: all to `second`
+    wait_for_records(record, lambda r: {x["n"] for x in r} >= set(range(total)), [second])
+    assert second.terminate() == 0, second.log()
+
+    handled = records(record)
+    by_partition = collections.defaultdict(set)
+    for entry in handled:
+        by_partition[entry["partition"]].add(entry["pid"])
+    assert len(by_partition) == 4
+    counts = handled_numbers(record)
+    assert set(counts) == set(range(total))
+    # Revoked partitions were committed before they moved: nothing was handled twice.
+    assert [n for n, c in counts.items() if c > 1] == []
+
+
+def test_concurrency_runs_consumers_as_threads_of_one_process(kafka_broker, consumer, tmp_path):
+    topic = kafka_broker.create_topic(partitions=2)
+    produce(kafka_broker, topic, [{"n": n, "sleep": 0.02} for n in range(60)])
+    process = consumer(topic, "threads-group", AXIOMOD_TEST_CONCURRENCY="2").start()
+    found = wait_for_records(tmp_path / "handled.jsonl", lambda r: len(r) >= 60, [process])
+    assert process.terminate() == 0, process.log()
+    assert len({r["pid"] for r in found}) == 1
+    assert len({r["thread"] for r in found}) == 2
+
+
+def test_trace_continues_from_the_producer(kafka_broker, consumer, tmp_path, otlp_receiver):
+    topic = kafka_broker.create_topic(partitions=1)
+    trace_id, parent_id = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+    produce(
+        kafka_broker,
+        topic,
+        [{"n": 1}],
+        headers=[("traceparent", f"00-{trace_id}-{parent_id}-01".encode())],
+    )
+    process = consumer(
+        topic,
+        "trace-group",
+        OTEL_TRACES_EXPORTER="otlp",
+        OTEL_EXPORTER_OTLP_PROTOCOL="http/protobuf",
+        OTEL_EXPORTER_OTLP_ENDPOINT=otlp_receiver.http_endpoint,
+    ).start()
+    (handled,) = wait_for_records(tmp_path / "handled.jsonl", lambda r: len(r) == 1, [process])
+    assert handled["trace_id"] == trace_id  # the handler runs inside the continued trace
+    assert process.terminate() == 0, process.log()  # shutdown flushes the spans
+    (span,) = otlp_receiver.wait_for(lambda s: s.name == f"{topic} process", timeout=10)
+    assert span.trace_id == trace_id
+    assert span.parent_span_id == parent_id
+    assert span.attributes["messaging.consumer.group.name"] == "trace-group"
+
+
+def test_unknown_group_is_a_clear_error(kafka_broker, consumer, tmp_path):
+    process = consumer("some-topic", "known-group", args=("--group", "nope")).start()
+    assert process.wait(60) == 1
+    assert "unknown group 'nope'" in process.log()
