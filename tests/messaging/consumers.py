@@ -89,7 +89,9 @@ class ConsumerProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(10)
-            raise AssertionError(f"consumer did not exit within {timeout} s:\n{self.log()}")
+            raise AssertionError(
+                f"consumer did not exit within {timeout} s:\n{self.log()}"
+            ) from None
         finally:
             self._log.close()
 
@@ -134,14 +136,19 @@ def produce(
     *,
     key: bytes | None = None,
     headers: list[tuple[str, bytes]] | None = None,
+    partitions: int = 1,
 ) -> None:
-    """Produce raw messages with plain confluent-kafka (the test's independent producer)."""
+    """Produce raw messages with plain confluent-kafka (the test's independent producer).
+
+    Message i goes to partition ``i % partitions``: librdkafka's sticky partitioner
+    would put a whole keyless batch on one partition.
+    """
     from confluent_kafka import Producer
 
     producer = Producer(broker.client_config())
-    for value in values:
+    for i, value in enumerate(values):
         data = value if isinstance(value, bytes) else json.dumps(value).encode()
-        producer.produce(topic, data, key, headers=headers)
+        producer.produce(topic, data, key, partition=i % partitions, headers=headers)
     assert producer.flush(30) == 0
 
 

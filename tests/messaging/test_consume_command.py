@@ -97,7 +97,7 @@ def test_kill_9_mid_stream_loses_nothing(kafka_broker, consumer, tmp_path):
     """Offsets are committed only after success: a hard kill costs repeats, never losses."""
     topic = kafka_broker.create_topic(partitions=2)
     total = 300
-    produce(kafka_broker, topic, [{"n": n, "sleep": 0.01} for n in range(total)])
+    produce(kafka_broker, topic, [{"n": n, "sleep": 0.01} for n in range(total)], partitions=2)
     record = tmp_path / "handled.jsonl"
 
     first = consumer(topic, "kill-group", AXIOMOD_TEST_COMMIT_INTERVAL="0.2").start()
@@ -119,10 +119,11 @@ def test_kill_9_mid_stream_loses_nothing(kafka_broker, consumer, tmp_path):
 def test_sigterm_mid_stream_finishes_commits_and_repeats_nothing(kafka_broker, consumer, tmp_path):
     topic = kafka_broker.create_topic(partitions=2)
     total = 200
-    produce(kafka_broker, topic, [{"n": n, "sleep": 0.02} for n in range(total)])
+    produce(kafka_broker, topic, [{"n": n, "sleep": 0.02} for n in range(total)], partitions=2)
     record = tmp_path / "handled.jsonl"
 
-    first = consumer(topic, "term-group").start()
+    # No periodic commits: only the commit at shutdown can prevent repeats here.
+    first = consumer(topic, "term-group", AXIOMOD_TEST_COMMIT_INTERVAL="600").start()
     wait_for_records(record, lambda r: len(r) >= 30, [first])
     assert first.terminate(timeout=20) == 0, first.log()
     stopped_at = len(records(record))
@@ -140,14 +141,13 @@ def test_sigterm_mid_stream_finishes_commits_and_repeats_nothing(kafka_broker, c
 def test_two_consumers_share_partitions_through_rebalances(kafka_broker, consumer, tmp_path):
     topic = kafka_broker.create_topic(partitions=4)
     total = 400
-    produce(
-        kafka_broker, topic, [{"n": n, "sleep": 0.01} for n in range(total)], key=None
-    )
+    produce(kafka_broker, topic, [{"n": n, "sleep": 0.01} for n in range(total)], partitions=4)
     record = tmp_path / "handled.jsonl"
 
-    first = consumer(topic, "shared-group").start()
+    # No periodic commits: only the commits on revoke can prevent repeats here.
+    first = consumer(topic, "shared-group", AXIOMOD_TEST_COMMIT_INTERVAL="600").start()
     wait_for_records(record, lambda r: len(r) >= 20, [first])
-    second = consumer(topic, "shared-group").start()
+    second = consumer(topic, "shared-group", AXIOMOD_TEST_COMMIT_INTERVAL="600").start()
     # Both handle messages once the group rebalanced onto two members.
     wait_for_records(record, lambda r: len({x["pid"] for x in r}) == 2, [first, second])
     assert first.terminate() == 0, first.log()  # a second rebalance: all to `second`
@@ -167,7 +167,7 @@ def test_two_consumers_share_partitions_through_rebalances(kafka_broker, consume
 
 def test_concurrency_runs_consumers_as_threads_of_one_process(kafka_broker, consumer, tmp_path):
     topic = kafka_broker.create_topic(partitions=2)
-    produce(kafka_broker, topic, [{"n": n, "sleep": 0.02} for n in range(60)])
+    produce(kafka_broker, topic, [{"n": n, "sleep": 0.02} for n in range(60)], partitions=2)
     process = consumer(topic, "threads-group", AXIOMOD_TEST_CONCURRENCY="2").start()
     found = wait_for_records(tmp_path / "handled.jsonl", lambda r: len(r) >= 60, [process])
     assert process.terminate() == 0, process.log()
