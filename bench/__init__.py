@@ -16,4 +16,5 @@ BENCHMARKS: dict[str, str] = {
     "db": "bench.db",
     "tracing": "bench.tracing",
     "oidc": "bench.oidc",
+    "kafka": "bench.kafka",
 }
