@@ -2,7 +2,7 @@
 
 * axiomod.E040: librdkafka refuses a key (unknown, or a bad value) in ``producer``,
   ``consumer``, ``security`` or a group's ``consumer``; the message names the key.
-* axiomod.E041: a key the consumer runner owns (``enable.auto.commit``,
+* axiomod.E041: a key the consumer runner owns (``group.id``, ``enable.auto.commit``,
   ``enable.auto.offset.store``) is overridden.
 * axiomod.E042: two handlers claim one topic in one group.
 * axiomod.E043: a group's ``topics`` lists a topic no handler of the group handles.
@@ -45,6 +45,13 @@ def _client_keys(kafka: Any) -> Iterator[CheckMessage]:
         for name, group in kafka.groups.items()
     ]
     for where, config, kind in sections:
+        if kind == "consumer" and "group.id" in config:
+            yield Error(
+                f'{where}["group.id"]: set by axiomod_messaging, not configurable.',
+                hint='The group id is the key of AXIOMOD["kafka"]["groups"] (or a handler\'s '
+                "group=).",
+                id="axiomod.E041",
+            )
         for key in MANAGED_CONSUMER_KEYS:
             if kind == "consumer" and key in config:
                 yield Error(

@@ -20,6 +20,14 @@ def _topics(values: tuple[str, ...]) -> str | None:
     return next((p for p in map(_topic, values) if p), None)
 
 
+def _suffix(value: str) -> str | None:
+    if not value:
+        return "must not be empty (the dead letters would go back to the source topic)"
+    if any(not (c.isalnum() or c in "._-") for c in value):
+        return f"{value!r} would make invalid topic names (allowed: a-z A-Z 0-9 . _ -)"
+    return None
+
+
 @dataclasses.dataclass(frozen=True)
 class RetrySettings(Section):
     """How a failing handler is retried before its message is dead-lettered."""
@@ -85,7 +93,9 @@ class KafkaSettings(Section):
     )
     retry: RetrySettings = setting(RetrySettings(), doc="Handler retry policy.")
     dead_letter: bool = setting(True, doc="Send messages that exhaust their tries to a topic.")
-    dead_letter_suffix: str = setting(".dlq", doc="Dead-letter topic = source topic + suffix.")
+    dead_letter_suffix: str = setting(
+        ".dlq", doc="Dead-letter topic = source topic + suffix.", check=_suffix
+    )
     serializer: str = setting(
         "json",
         doc="``json``, ``bytes`` or the dotted path of a serializer class "

@@ -18,6 +18,7 @@ and neither knows Django's connection handling; the loop itself is small.
 
 from __future__ import annotations
 
+import collections
 import logging
 import threading
 import time
@@ -78,54 +79,89 @@ class ConsumerRunner:
         self._dead_letters = DeadLetterWriter(kafka) if kafka.dead_letter else None
         self._handled: dict[TopicPartition, int] = {}  # next offset to commit, by partition
         self._committed: dict[TopicPartition, int] = {}
+        self._assigned_at: dict[TopicPartition, int] = {}  # committed offset when assigned
+        self._ok: collections.Counter[str] = collections.Counter()  # handled, this batch
         self._traced = is_configured()
 
     # -- the loop ---------------------------------------------------------------------
 
     def run(self) -> None:
         """Consume until ``stop`` is set; record a fatal error in ``self.error``."""
+        try:
+            self._start()
+        except Exception as exc:  # a bad configuration, a broker-side refusal...
+            self.error = exc
+            logger.exception("consumer of group %s could not start", self.group)
+            return
+        try:
+            self._loop()
+        except Exception as exc:
+            self.error = exc
+            logger.exception("consumer of group %s failed", self.group)
+        finally:
+            self._close()
+
+    def _start(self) -> None:
         import confluent_kafka
 
         config = consumer_config(self.group, self.kafka)
         config["on_commit"] = self._on_commit
-        self.consumer = consumer = confluent_kafka.Consumer(config)
-        consumer.subscribe(
+        self.consumer = confluent_kafka.Consumer(config)
+        self.consumer.subscribe(
             sorted(self.handlers),
             on_assign=self._on_assign,
             on_revoke=self._on_revoke,
             on_lost=self._on_lost,
         )
         logger.info("consumer of group %s started on %s", self.group, ", ".join(self.handlers))
+
+    def _loop(self) -> None:
+        consumer = self.consumer
+        handled = self._handled
         next_commit = next_lag = time.monotonic()
-        try:
-            while not self.stop.is_set():
-                for raw in consumer.consume(self.batch_size, POLL_TIMEOUT):
-                    if self.stop.is_set():
-                        break  # the unhandled rest of the batch is fetched again later
-                    if raw.error() is not None:
-                        self._client_error(raw.error())
-                    elif not self._handle(raw):
-                        break  # interrupted while retrying: not handled, not committed
-                    else:
-                        self._handled[(raw.topic(), raw.partition())] = raw.offset() + 1
-                        if not self.commit_interval:
-                            self._commit(asynchronous=False)
-                now = time.monotonic()
-                if now >= next_commit:
-                    self._commit(asynchronous=True)
-                    next_commit = now + self.commit_interval
-                if now >= next_lag:
-                    self._report_lag()
-                    next_lag = now + LAG_INTERVAL
-        except Exception as exc:
-            self.error = exc
-            logger.exception("consumer of group %s failed", self.group)
-        finally:
-            self._commit(asynchronous=False)
-            consumer.close()
-            if self._dead_letters is not None:
-                self._dead_letters.close()
-            logger.info("consumer of group %s closed", self.group)
+        while not self.stop.is_set():
+            batch = consumer.consume(self.batch_size, POLL_TIMEOUT)
+            for raw in batch:
+                if self.stop.is_set():
+                    break  # the unhandled rest of the batch is fetched again later
+                if raw.error() is not None:
+                    self._client_error(raw.error())
+                elif not self._handle(raw):
+                    break  # interrupted while retrying: not handled, not committed
+                else:
+                    handled[(raw.topic(), raw.partition())] = raw.offset() + 1
+                    if not self.commit_interval:
+                        self._commit(asynchronous=False)
+            if batch:
+                self._end_of_batch()
+            now = time.monotonic()
+            if now >= next_commit:
+                self._commit(asynchronous=True)
+                next_commit = now + self.commit_interval
+            if now >= next_lag:
+                self._report_lag()
+                next_lag = now + LAG_INTERVAL
+
+    def _end_of_batch(self) -> None:
+        """Per-batch bookkeeping, kept off the per-message path.
+
+        Django's ``close_old_connections`` (what a request's start and end call) costs
+        microseconds even with no connection open, as much as the rest of the runner's
+        per-message work, so it runs once per batch (and after every failed try, where a
+        broken connection is likely); a batch is one message when traffic is light.
+        """
+        close_old_connections()
+        for topic, count in self._ok.items():
+            self.metrics.child("consumed", topic, "ok").inc(count)
+        self._ok.clear()
+
+    def _close(self) -> None:
+        self._end_of_batch()
+        self._commit(asynchronous=False)
+        self.consumer.close()
+        if self._dead_letters is not None:
+            self._dead_letters.close()
+        logger.info("consumer of group %s closed", self.group)
 
     def _client_error(self, error: Any) -> None:
         import confluent_kafka
@@ -166,30 +202,24 @@ class ConsumerRunner:
         try:
             value = None if data is None else self._serializers[topic].deserialize(data)
         except Exception as exc:
-            self.metrics.child("consumed", topic, "invalid").inc()
-            return self._dead_letter(raw, exc, attempts=0)
+            return self._dead_letter(raw, exc, attempts=0, outcome="invalid")
         func = self.handlers[topic].func
         retry = self.retry
         delay = retry.backoff_initial
         attempt = 1
         while True:
             reset_pin()
-            close_old_connections()
             try:
                 func(Message(raw, value, self.group, attempt))
             except Exception as exc:
-                error: Exception | None = exc
+                error = exc
             else:
-                error = None
-            finally:
-                close_old_connections()
-            if error is None:
-                self.metrics.child("consumed", topic, "ok").inc()
+                self._ok[topic] += 1
                 return True
+            close_old_connections()  # a broken connection must not reach the next try
             trace.get_current_span().record_exception(error)
             if isinstance(error, PermanentError) or attempt >= retry.max_attempts:
-                self.metrics.child("consumed", topic, "error").inc()
-                return self._dead_letter(raw, error, attempts=attempt)
+                return self._dead_letter(raw, error, attempts=attempt, outcome="error")
             self.metrics.child("retries", topic).inc()
             logger.warning(
                 "handler of %s[%d]@%d failed (try %d of %d), retrying in %.2f s: %r",
@@ -206,9 +236,18 @@ class ConsumerRunner:
             attempt += 1
             delay = min(delay * retry.multiplier, retry.backoff_max)
 
-    def _dead_letter(self, raw: Any, error: BaseException, attempts: int) -> bool:
+    def _dead_letter(self, raw: Any, error: BaseException, attempts: int, outcome: str) -> bool:
+        """Move past a message that failed for good; False if a stop came first.
+
+        Counted (``consumed_total{status=outcome}``) only once it is really moved past,
+        so a message whose dead-letter write a shutdown interrupted is counted once, by
+        the consumer that handles it next.
+        """
         where = f"{raw.topic()}[{raw.partition()}]@{raw.offset()}"
+        span = trace.get_current_span()
+        span.set_status(trace.Status(trace.StatusCode.ERROR, f"{type(error).__name__}: {error}"))
         if self._dead_letters is None:
+            self.metrics.child("consumed", raw.topic(), outcome).inc()
             logger.error(
                 "message %s dropped after %d tries (dead letters are off): %r",
                 where,
@@ -229,6 +268,7 @@ class ConsumerRunner:
         )
         if topic is None:
             return False
+        self.metrics.child("consumed", raw.topic(), outcome).inc()
         self.metrics.child("dead", raw.topic()).inc()
         logger.error(
             "message %s sent to %s after %d tries: %r",
@@ -238,9 +278,11 @@ class ConsumerRunner:
             error,
             exc_info=error,
         )
-        signals.message_dead_lettered.send(
+        for receiver, failure in signals.message_dead_lettered.send_robust(
             sender=self.group, message=raw, error=error, dead_letter_topic=topic
-        )
+        ):
+            if isinstance(failure, Exception):
+                logger.error("message_dead_lettered receiver %r failed: %r", receiver, failure)
         return True
 
     # -- offsets ------------------------------------------------------------------------
@@ -272,6 +314,13 @@ class ConsumerRunner:
 
     def _on_assign(self, consumer: Any, partitions: list) -> None:
         logger.info("group %s assigned %s", self.group, _names(partitions))
+        try:
+            committed = consumer.committed(partitions, timeout=LAG_INTERVAL)
+        except Exception as exc:  # only the lag gauge needs it
+            logger.warning("group %s: committed offsets unknown: %s", self.group, exc)
+            return
+        for tp in committed:
+            self._assigned_at[(tp.topic, tp.partition)] = tp.offset
 
     def _on_revoke(self, consumer: Any, partitions: list) -> None:
         """Commit what was handled on the partitions before their next owner starts."""
@@ -289,17 +338,23 @@ class ConsumerRunner:
         for key in keys:
             self._handled.pop(key, None)
             self._committed.pop(key, None)
+            self._assigned_at.pop(key, None)
             self.metrics.forget_lag(*key)
 
     def _report_lag(self) -> None:
+        """Lag of every partition held, from the high watermark librdkafka last fetched.
+
+        A partition nothing was handled on yet counts from its committed offset (or its
+        start, for a new group), so a consumer stuck on its first message shows its lag.
+        """
         import confluent_kafka
 
-        for (topic, partition), next_offset in self._handled.items():
-            _, high = self.consumer.get_watermark_offsets(
-                confluent_kafka.TopicPartition(topic, partition), cached=True
-            )
-            if high >= 0:
-                self.metrics.lag(topic, partition, max(high - next_offset, 0))
+        for key, start in self._assigned_at.items():
+            tp = confluent_kafka.TopicPartition(*key)
+            low, high = self.consumer.get_watermark_offsets(tp, cached=True)
+            next_offset = self._handled.get(key, start if start >= 0 else low)
+            if high >= 0 and next_offset >= 0:
+                self.metrics.lag(*key, max(high - next_offset, 0))
 
 
 def _names(partitions: list) -> str:

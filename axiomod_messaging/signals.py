@@ -5,9 +5,11 @@ delivered (``message`` is confluent-kafka's, ``error`` its ``KafkaError``). Sent
 thread that serves delivery reports.
 
 ``message_dead_lettered(sender=group, message, error, dead_letter_topic)``: a consumed
-message exhausted its tries and was written to the dead-letter topic (``message`` is the
-:class:`~axiomod_messaging.message.Message` or, for one that could not be decoded, the
-confluent-kafka message; ``error`` the exception).
+message exhausted its tries (or could not be decoded) and the broker confirmed its copy in
+the dead-letter topic (``message`` is confluent-kafka's, ``error`` the exception).
+
+Both are sent with ``send_robust``: a receiver that raises is logged and cannot break
+delivery reporting or the consumer.
 """
 
 from django.dispatch import Signal

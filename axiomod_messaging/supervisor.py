@@ -12,6 +12,7 @@ consumer, which is what at-least-once allows.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -64,8 +65,9 @@ class Supervisor:
             )
             self.stop.set()
         else:
-            logger.warning("%s again: stopping without waiting for the consumers", name)
-            raise SystemExit(1)
+            logger.warning("%s again: exiting without waiting for the consumers", name)
+            logging.shutdown()
+            os._exit(1)  # not SystemExit: exit hooks would flush the producer first
 
     def wait(self) -> int:
         """Block until stopped (or a runner fails); the exit status for the process."""

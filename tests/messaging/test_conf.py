@@ -50,3 +50,10 @@ def test_retry_backoff_bounds():
         {"bootstrap_servers": "b", "retry": {"backoff_initial": 5, "backoff_max": 1}}
     )
     assert message.startswith('AXIOMOD["kafka"]["retry"]["backoff_max"]')
+
+
+def test_dead_letter_suffix_must_make_a_new_valid_topic():
+    (empty,) = messages({"bootstrap_servers": "b", "dead_letter_suffix": ""})
+    assert "must not be empty" in empty
+    (bad,) = messages({"bootstrap_servers": "b", "dead_letter_suffix": "/dlq"})
+    assert "invalid topic names" in bad

@@ -204,3 +204,14 @@ def test_unknown_group_is_a_clear_error(kafka_broker, consumer, tmp_path):
     process = consumer("some-topic", "known-group", args=("--group", "nope")).start()
     assert process.wait(60) == 1
     assert "unknown group 'nope'" in process.log()
+
+
+def test_a_consumer_that_cannot_start_fails_the_command(kafka_broker, consumer, tmp_path):
+    checked = consumer("some-topic", "bad-group", AXIOMOD_TEST_BAD_CONSUMER="1").start()
+    assert checked.wait(60) == 1
+    assert 'AXIOMOD["kafka"]["consumer"]["no.such.key"]' in checked.log()  # the check names it
+    unchecked = consumer(
+        "some-topic", "bad-group", args=("--skip-checks",), AXIOMOD_TEST_BAD_CONSUMER="1"
+    ).start()
+    assert unchecked.wait(60) == 1
+    assert "consumer of group bad-group could not start" in unchecked.log()

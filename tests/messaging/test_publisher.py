@@ -86,17 +86,29 @@ def test_delivery_failure_is_reported_not_lost_silently(kafka_settings):
     def on_failure(sender, message, error, **kwargs):
         failures.append((message.topic(), error.str()))
 
+    def broken_receiver(sender, **kwargs):
+        raise RuntimeError("a receiver with a bug")
+
+    def broken_callback(error, message):
+        callbacks.append(error)
+        raise RuntimeError("a callback with a bug")
+
+    signals.delivery_failed.connect(broken_receiver)
     signals.delivery_failed.connect(on_failure)
     try:
         producer = Publisher(**{"message.timeout.ms": 300})
-        producer.publish("lost-topic", {"n": 1}, on_delivery=lambda err, msg: callbacks.append(err))
-        assert producer.close(10) == 0  # reported as failed, not left in the queue
+        producer.publish("lost-topic", {"n": 1}, on_delivery=broken_callback)
+        producer.publish("lost-topic", {"n": 2})
+        # Reported as failed, not left in the queue; the buggy receiver and callback
+        # neither hide the report from other receivers nor raise out of close().
+        assert producer.close(10) == 0
     finally:
         signals.delivery_failed.disconnect(on_failure)
-    assert failures and failures[0][0] == "lost-topic"
+        signals.delivery_failed.disconnect(broken_receiver)
+    assert len(failures) == 2 and failures[0][0] == "lost-topic"
     assert "timed out" in failures[0][1].lower()
-    assert callbacks and callbacks[0] is not None
-    assert produced("lost-topic", "error") >= 1
+    assert len(callbacks) == 1 and callbacks[0] is not None
+    assert produced("lost-topic", "error") >= 2
 
 
 def test_override_settings_gets_a_fresh_producer(kafka_broker, kafka_settings):

@@ -167,7 +167,7 @@ def test_invalid_keys_names_each_culprit():
 def test_checks_report_librdkafka_keys_by_setting_path(kafka):
     kafka(
         producer={"lnger.ms": 5},
-        consumer={"enable.auto.commit": True},
+        consumer={"enable.auto.commit": True, "group.id": "other"},
         groups={"g": {"consumer": {"fetch.min.bytes": "lots"}}},
     )
     found = [(m.id, m.msg) for m in check_kafka()]
@@ -183,6 +183,9 @@ def test_checks_report_librdkafka_keys_by_setting_path(kafka):
     assert any(
         i == "axiomod.E041" and '["consumer"]["enable.auto.commit"]: set by' in msg
         for i, msg in found
+    )
+    assert any(
+        i == "axiomod.E041" and '["consumer"]["group.id"]: set by' in msg for i, msg in found
     )
 
 

@@ -28,7 +28,14 @@ AXIOMOD = {
     "service_name": "consumer-tests",
     "kafka": {
         # bootstrap_servers: KAFKA_BOOTSTRAP_SERVERS
-        "consumer": {"session.timeout.ms": 6000, "heartbeat.interval.ms": 1000},
+        "consumer": {
+            "session.timeout.ms": 6000,
+            "heartbeat.interval.ms": 1000,
+            # Also the rebalance timeout: how long the broker waits for members to rejoin.
+            "max.poll.interval.ms": 20000,
+            # A key librdkafka refuses, for the start-up failure test.
+            **({"no.such.key": 1} if os.environ.get("AXIOMOD_TEST_BAD_CONSUMER") else {}),
+        },
         "retry": {"max_attempts": 3, "backoff_initial": 0.05, "backoff_max": 0.2},
         "commit_interval": float(os.environ.get("AXIOMOD_TEST_COMMIT_INTERVAL", "1.0")),
         "shutdown_timeout": 15.0,
