@@ -120,3 +120,40 @@ class ConsumerMetrics:
         if self._families is not None:
             with contextlib.suppress(KeyError):
                 self._families["lag"].remove(topic, str(partition), self.group)
+
+
+class BatchedObservations:
+    """Durations gathered during a batch, written into a histogram child at its end.
+
+    prometheus_client has no ``observe_many``: each ``observe()`` takes the value lock
+    once for the sum and once for a bucket (~2 µs, a third of the runner's own
+    per-message cost in ``bench kafka``). Here a batch's durations are sorted into
+    buckets with ``bisect`` and each touched bucket is incremented once. That uses the
+    child's ``_upper_bounds``/``_buckets``/``_sum`` (stable since prometheus_client 0.4);
+    a child without them (the no-op, a future client) gets plain ``observe()`` calls.
+    """
+
+    def __init__(self) -> None:
+        self._pending: dict[Any, list[float]] = {}
+
+    def add(self, child: Any, seconds: float) -> None:
+        pending = self._pending.get(child)
+        if pending is None:
+            pending = self._pending[child] = []
+        pending.append(seconds)
+
+    def flush(self) -> None:
+        import bisect
+        import collections
+
+        for child, values in self._pending.items():
+            bounds = getattr(child, "_upper_bounds", None)
+            if bounds is None or not hasattr(child, "_buckets"):
+                for value in values:
+                    child.observe(value)
+                continue
+            counts = collections.Counter(bisect.bisect_left(bounds, v) for v in values)
+            for index, count in counts.items():
+                child._buckets[index].inc(count)
+            child._sum.inc(sum(values))
+        self._pending.clear()

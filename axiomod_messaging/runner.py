@@ -37,7 +37,7 @@ from .conf import KafkaSettings
 from .dead_letters import DeadLetterWriter
 from .errors import PermanentError
 from .message import Message
-from .metrics import ConsumerMetrics
+from .metrics import BatchedObservations, ConsumerMetrics
 from .registry import Handler
 
 __all__ = ["ConsumerRunner"]
@@ -81,6 +81,7 @@ class ConsumerRunner:
         self._committed: dict[TopicPartition, int] = {}
         self._assigned_at: dict[TopicPartition, int] = {}  # committed offset when assigned
         self._ok: collections.Counter[str] = collections.Counter()  # handled, this batch
+        self._durations = BatchedObservations()
         self._traced = is_configured()
 
     # -- the loop ---------------------------------------------------------------------
@@ -154,6 +155,7 @@ class ConsumerRunner:
         for topic, count in self._ok.items():
             self.metrics.child("consumed", topic, "ok").inc(count)
         self._ok.clear()
+        self._durations.flush()
 
     def _close(self) -> None:
         self._end_of_batch()
@@ -194,7 +196,7 @@ class ConsumerRunner:
                 done = self._tries(raw, topic)
         else:
             done = self._tries(raw, topic)
-        self.metrics.child("seconds", topic).observe(time.perf_counter() - started)
+        self._durations.add(self.metrics.child("seconds", topic), time.perf_counter() - started)
         return done
 
     def _tries(self, raw: Any, topic: str) -> bool:

@@ -215,3 +215,30 @@ def test_checks_report_two_handlers_for_one_topic(kafka):
 def test_no_kafka_section_no_messages(settings):
     settings.AXIOMOD = {k: v for k, v in settings.AXIOMOD.items() if k != "kafka"}
     assert check_kafka() == []
+
+
+def test_batched_observations_match_one_observe_per_value():
+    from prometheus_client import CollectorRegistry, Histogram
+
+    from axiomod_messaging.metrics import BatchedObservations
+
+    registry = CollectorRegistry()
+    one, batched = Histogram("one", "", registry=registry), Histogram("two", "", registry=registry)
+    values = [1e-6, 0.005, 0.0051, 0.1, 0.25, 3.0, 100.0] * 7
+    pending = BatchedObservations()
+    for value in values:
+        one.observe(value)
+        pending.add(batched, value)
+    pending.flush()
+
+    def samples(name):
+        return {
+            (s.name.removeprefix(name), s.labels.get("le")): s.value
+            for metric in registry.collect()
+            if metric.name == name
+            for s in metric.samples
+            if not s.name.endswith("_created")
+        }
+
+    assert samples("one") == samples("two")
+    assert samples("two")[("_count", None)] == len(values)
