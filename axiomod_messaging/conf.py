@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+import string
 from collections.abc import Iterable
 from typing import Any
 
 from axiomod.conf import Section, setting
 
+# Kafka's own rule for topic names: ASCII letters and digits, ".", "_" and "-".
+TOPIC_CHARACTERS = frozenset(string.ascii_letters + string.digits + "._-")
+
 
 def _topic(value: str) -> str | None:
     # Kafka's own rule: 1-249 characters of [a-zA-Z0-9._-].
-    if not value or len(value) > 249 or any(not (c.isalnum() or c in "._-") for c in value):
+    if not value or len(value) > 249 or not TOPIC_CHARACTERS.issuperset(value):
         return f"{value!r} is not a valid Kafka topic name"
     return None
 
@@ -23,7 +27,7 @@ def _topics(values: tuple[str, ...]) -> str | None:
 def _suffix(value: str) -> str | None:
     if not value:
         return "must not be empty (the dead letters would go back to the source topic)"
-    if any(not (c.isalnum() or c in "._-") for c in value):
+    if not TOPIC_CHARACTERS.issuperset(value):
         return f"{value!r} would make invalid topic names (allowed: a-z A-Z 0-9 . _ -)"
     return None
 

@@ -57,3 +57,8 @@ def test_dead_letter_suffix_must_make_a_new_valid_topic():
     assert "must not be empty" in empty
     (bad,) = messages({"bootstrap_servers": "b", "dead_letter_suffix": "/dlq"})
     assert "invalid topic names" in bad
+
+
+def test_topic_names_are_ascii_only():
+    (message,) = messages({"bootstrap_servers": "b", "groups": {"g": {"topics": ["café"]}}})
+    assert "not a valid Kafka topic name" in message
