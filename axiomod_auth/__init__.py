@@ -16,7 +16,9 @@ Login: ``axiomod_auth.backends.OIDCBackend`` plus ``path("", include("axiomod.ur
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from axiomod.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .bearer import BearerTokenMiddleware, bearer_token_required
@@ -49,10 +51,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'axiomod_auth' has no attribute {name!r}")
-    from importlib import import_module
-
-    return getattr(import_module(f"{__name__}.{module}"), name)
+__getattr__ = lazy_exports(__name__, _WHERE)

@@ -18,7 +18,9 @@ Consumers run with ``python manage.py axiomod_consume [--group billing]``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from axiomod.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .errors import PermanentError
@@ -51,10 +53,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'axiomod_messaging' has no attribute {name!r}")
-    from importlib import import_module
-
-    return getattr(import_module(f"{__name__}.{module}"), name)
+__getattr__ = lazy_exports(__name__, _WHERE)

@@ -9,6 +9,7 @@ runner must own for its delivery guarantee.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -39,8 +40,6 @@ class _RepeatFilter(logging.Filter):
         self._last: dict[str, float] = {}
 
     def filter(self, record: logging.LogRecord) -> bool:
-        import time
-
         text = record.getMessage()
         now = time.monotonic()
         last = self._last.get(text)

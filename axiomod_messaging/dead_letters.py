@@ -78,9 +78,7 @@ class DeadLetterWriter:
 
         try:
             self._producer.produce(topic, value, key, headers=headers, on_delivery=delivered)
-        except (BufferError, ValueError) as exc:
-            return str(exc)
-        except Exception as exc:  # KafkaException: unknown topic in the local metadata...
+        except Exception as exc:  # BufferError, KafkaException (unknown topic)...
             return str(exc)
         # Wait past librdkafka's own deadline so the report (success or failure) arrives.
         self._producer.flush(DELIVERY_TIMEOUT_MS / 1000 + 5)

@@ -170,11 +170,7 @@ class Publisher:
             logger.error(
                 "kafka delivery to %s failed (key %r): %s", topic, message.key(), error.str()
             )
-            for receiver, failure in signals.delivery_failed.send_robust(
-                sender=Publisher, message=message, error=error
-            ):
-                if isinstance(failure, Exception):
-                    logger.error("delivery_failed receiver %r failed: %r", receiver, failure)
+            signals.send(signals.delivery_failed, Publisher, message=message, error=error)
 
     def _serve_reports(self) -> None:
         """Serve delivery reports while nothing calls ``publish()``.

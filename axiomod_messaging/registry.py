@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from axiomod.conf import settings
@@ -30,7 +30,6 @@ class Handler:
     func: Callable[..., Any]
     group_name: str | None = None
     serializer_name: str | None = None
-    module: str = field(default="", compare=False)
 
     @property
     def name(self) -> str:
@@ -108,7 +107,7 @@ def handler(
     """
 
     def register(func: F) -> F:
-        registry.register(Handler(topic, func, group, serializer, func.__module__))
+        registry.register(Handler(topic, func, group, serializer))
         return func
 
     return register

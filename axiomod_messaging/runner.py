@@ -245,11 +245,42 @@ class ConsumerRunner:
         so a message whose dead-letter write a shutdown interrupted is counted once, by
         the consumer that handles it next.
         """
+        trace.get_current_span().set_status(
+            trace.Status(trace.StatusCode.ERROR, f"{type(error).__name__}: {error}")
+        )
+        topic = None
+        if self._dead_letters is not None:
+            topic = self._dead_letters.send(
+                raw,
+                error,
+                group=self.group,
+                attempts=attempts,
+                stop=self.stop,
+                backoff=self.retry.backoff_initial,
+                backoff_max=self.retry.backoff_max,
+            )
+            if topic is None:
+                return False
+            self.metrics.child("dead", raw.topic()).inc()
+        self.metrics.child("consumed", raw.topic(), outcome).inc()
         where = f"{raw.topic()}[{raw.partition()}]@{raw.offset()}"
-        span = trace.get_current_span()
-        span.set_status(trace.Status(trace.StatusCode.ERROR, f"{type(error).__name__}: {error}"))
-        if self._dead_letters is None:
-            self.metrics.child("consumed", raw.topic(), outcome).inc()
+        if topic:
+            logger.error(
+                "message %s sent to %s after %d tries: %r",
+                where,
+                topic,
+                attempts,
+                error,
+                exc_info=error,
+            )
+            signals.send(
+                signals.message_dead_lettered,
+                self.group,
+                message=raw,
+                error=error,
+                dead_letter_topic=topic,
+            )
+        else:
             logger.error(
                 "message %s dropped after %d tries (dead letters are off): %r",
                 where,
@@ -257,34 +288,6 @@ class ConsumerRunner:
                 error,
                 exc_info=error,
             )
-            return True
-        retry = self.retry
-        topic = self._dead_letters.send(
-            raw,
-            error,
-            group=self.group,
-            attempts=attempts,
-            stop=self.stop,
-            backoff=retry.backoff_initial,
-            backoff_max=retry.backoff_max,
-        )
-        if topic is None:
-            return False
-        self.metrics.child("consumed", raw.topic(), outcome).inc()
-        self.metrics.child("dead", raw.topic()).inc()
-        logger.error(
-            "message %s sent to %s after %d tries: %r",
-            where,
-            topic,
-            attempts,
-            error,
-            exc_info=error,
-        )
-        for receiver, failure in signals.message_dead_lettered.send_robust(
-            sender=self.group, message=raw, error=error, dead_letter_topic=topic
-        ):
-            if isinstance(failure, Exception):
-                logger.error("message_dead_lettered receiver %r failed: %r", receiver, failure)
         return True
 
     # -- offsets ------------------------------------------------------------------------

@@ -12,7 +12,19 @@ Both are sent with ``send_robust``: a receiver that raises is logged and cannot 
 delivery reporting or the consumer.
 """
 
+import logging
+from typing import Any
+
 from django.dispatch import Signal
 
 delivery_failed = Signal()
 message_dead_lettered = Signal()
+
+logger = logging.getLogger("axiomod.kafka")
+
+
+def send(signal: Signal, sender: Any, **kwargs: Any) -> None:
+    """Send ``signal`` to every receiver; one that raises is logged, never propagated."""
+    for receiver, outcome in signal.send_robust(sender=sender, **kwargs):
+        if isinstance(outcome, Exception):
+            logger.error("receiver %r of a Kafka signal failed: %r", receiver, outcome)

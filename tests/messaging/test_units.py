@@ -242,3 +242,28 @@ def test_batched_observations_match_one_observe_per_value():
 
     assert samples("one") == samples("two")
     assert samples("two")[("_count", None)] == len(values)
+
+
+def test_without_dead_letters_a_failed_message_is_dropped_loudly(kafka, caplog):
+    import threading
+
+    from prometheus_client import REGISTRY
+
+    from axiomod_messaging.registry import Handler
+    from axiomod_messaging.runner import ConsumerRunner
+
+    kafka(dead_letter=False)
+
+    def failing(message):
+        raise RuntimeError("always")
+
+    runner = ConsumerRunner(
+        "drop-group", {"drop.topic": Handler("drop.topic", failing)}, threading.Event()
+    )
+    raw = confluent_kafka.Message(topic="drop.topic", partition=0, offset=9, value=b"{}")
+    labels = {"topic": "drop.topic", "group": "drop-group", "status": "error"}
+    before = REGISTRY.get_sample_value("kafka_messages_consumed_total", labels) or 0
+    with caplog.at_level("ERROR", logger="axiomod.kafka"):
+        assert runner._dead_letter(raw, RuntimeError("always"), 3, "error") is True
+    assert "message drop.topic[0]@9 dropped after 3 tries (dead letters are off)" in caplog.text
+    assert REGISTRY.get_sample_value("kafka_messages_consumed_total", labels) == before + 1
