@@ -65,6 +65,33 @@ class JobsSettings(Section):
     concurrency: int | None = setting(
         None, doc="Worker processes; None uses the CPU count.", min=1, go_key="worker.concurrency"
     )
+    prefetch_multiplier: int = setting(
+        1,
+        doc="Messages each worker process reserves; 1 keeps unstarted jobs in the broker "
+        "for other workers (and for after a shutdown).",
+        min=1,
+    )
+    visibility_timeout: float = setting(
+        3600.0,
+        doc="Redis/SQS brokers: seconds before a job taken by a worker that died is "
+        "delivered again. Keep it above the longest job (and countdown/ETA).",
+        min=0.0,
+        min_exclusive=True,
+    )
+    beat_max_interval: float = setting(
+        5.0,
+        doc="Longest sleep of beat between two looks at the schedule; a standby beat "
+        "tries to take the lock this often.",
+        min=0.0,
+        min_exclusive=True,
+    )
+    beat_lock_timeout: float | None = setting(
+        None,
+        doc="Seconds the RedBeat lock outlives a beat that stopped renewing it (a hard-"
+        "killed beat); None is five times beat_max_interval.",
+        min=0.0,
+        min_exclusive=True,
+    )
     schedule: dict[str, ScheduleEntry] = setting({}, doc="Periodic jobs by name.")
 
     def validate(self) -> Iterable[tuple[str, str]]:
@@ -74,3 +101,5 @@ class JobsSettings(Section):
             and self.soft_time_limit >= self.time_limit
         ):
             yield ("soft_time_limit", "must be shorter than time_limit")
+        if self.beat_lock_timeout is not None and self.beat_lock_timeout <= self.beat_max_interval:
+            yield ("beat_lock_timeout", "must be longer than beat_max_interval")

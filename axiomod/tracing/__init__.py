@@ -21,11 +21,12 @@ from .propagation import (
     inject_headers,
     kafka_headers,
 )
-from .setup import configure, is_configured, shutdown, tracer
+from .setup import configure, exports, is_configured, shutdown, tracer
 
 __all__ = [
     "configure",
     "context_from_kafka",
+    "exports",
     "extract_context",
     "inject_headers",
     "is_configured",

@@ -239,8 +239,7 @@ def configure(*, force: bool = False, provider: Any = None) -> bool:
     with _lock:
         if _state["pid"] == os.getpid() and not force and provider is None:
             return _state["provider"] is not None
-        disabled = os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true"
-        if provider is None and (tracing.exporter == "none" or disabled):
+        if provider is None and not exports():
             _install(None)
             return False
         require_extra("tracing", feature="AXIOMOD['tracing'] with an exporter")
@@ -365,6 +364,12 @@ def roots_sampled() -> bool:
     When not (``sample_ratio`` 0), the middleware starts no span for such a request.
     """
     return _state.get("root_bound") != 0
+
+
+def exports() -> bool:
+    """Whether the settings ask this process to export spans (before any configure())."""
+    disabled = os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true"
+    return not disabled and settings.tracing.exporter != "none"
 
 
 def is_configured() -> bool:

@@ -15,7 +15,13 @@ from example.invoices.infrastructure.persistence.django_repository import (
     DjangoInvoiceRepository,
 )
 from example.invoices.service import InvoiceService
-from example.invoices.usecase import CreateInvoice, GetInvoice, IssueInvoice, ListInvoices
+from example.invoices.usecase import (
+    CreateInvoice,
+    GetInvoice,
+    IssueInvoice,
+    IssueStaleDrafts,
+    ListInvoices,
+)
 from example.invoices.usecase.ports import InvoiceEvents
 
 
@@ -27,6 +33,7 @@ class InvoiceUseCases:
     get: GetInvoice
     list: ListInvoices
     issue: IssueInvoice
+    issue_stale: IssueStaleDrafts
 
 
 @functools.cache
@@ -44,6 +51,7 @@ def use_cases() -> InvoiceUseCases:
         get=GetInvoice(repository),
         list=ListInvoices(repository),
         issue=IssueInvoice(repository),
+        issue_stale=IssueStaleDrafts(repository),
     )
 
 

@@ -29,6 +29,7 @@ from example.invoices.usecase import (
     MAX_LIMIT,
     CreateInvoice,
     GetInvoice,
+    IssueStaleDrafts,
     ListInvoices,
 )
 
@@ -75,6 +76,14 @@ class InMemoryInvoiceRepository(InvoiceRepository):
             return False
         self.rows[invoice_id] = dataclasses.replace(invoice, status=InvoiceStatus.ISSUED)
         return True
+
+    def draft_ids(self, created_before: datetime, limit: int) -> list[int]:
+        drafts = sorted(
+            (i.created_at, i.id)
+            for i in self.rows.values()
+            if i.status is InvoiceStatus.DRAFT and i.created_at < created_before
+        )
+        return [invoice_id for _, invoice_id in drafts[:limit]]
 
 
 @pytest.fixture
@@ -294,3 +303,13 @@ def test_list_rejects_out_of_range_limit_and_offset(repository, limit, offset, f
         ListInvoices(repository).execute(limit=limit, offset=offset)
 
     assert excinfo.value.field == field
+
+
+def test_stale_drafts_are_issued_once_and_fresh_ones_left(create, repository):
+    old, fresh = _fill(create, 2)
+    repository.rows[old.id] = dataclasses.replace(old, created_at=datetime(2020, 1, 1, tzinfo=UTC))
+    sweep = IssueStaleDrafts(repository)
+    assert sweep.execute(timedelta(days=1)) == 1
+    assert repository.get(old.id).status is InvoiceStatus.ISSUED
+    assert repository.get(fresh.id).status is InvoiceStatus.DRAFT
+    assert sweep.execute(timedelta(days=1)) == 0  # a second sweep changes nothing

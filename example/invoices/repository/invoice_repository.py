@@ -6,6 +6,7 @@ in-memory fake in unit tests and against ``DjangoInvoiceRepository`` in the serv
 
 from __future__ import annotations
 
+import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 
@@ -55,3 +56,7 @@ class InvoiceRepository(ABC):
 
         A conditional update, so doing it twice (a redelivered event) changes nothing.
         """
+
+    @abstractmethod
+    def draft_ids(self, created_before: dt.datetime, limit: int) -> list[int]:
+        """Ids of up to ``limit`` drafts created before ``created_before``, oldest first."""

@@ -6,7 +6,7 @@ and does its work in ``execute``, so every delivery calls exactly the same code.
 
 from example.invoices.usecase.create_invoice import CreateInvoice
 from example.invoices.usecase.get_invoice import GetInvoice
-from example.invoices.usecase.issue_invoice import IssueInvoice
+from example.invoices.usecase.issue_invoice import IssueInvoice, IssueStaleDrafts
 from example.invoices.usecase.list_invoices import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -23,5 +23,6 @@ __all__ = [
     "InvoiceEvents",
     "InvoicePage",
     "IssueInvoice",
+    "IssueStaleDrafts",
     "ListInvoices",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.db import transaction
@@ -61,6 +62,12 @@ class DjangoInvoiceRepository(InvoiceRepository):
             pk=invoice_id, status=InvoiceStatus.DRAFT.value
         ).update(status=InvoiceStatus.ISSUED.value)
         return updated == 1
+
+    def draft_ids(self, created_before: dt.datetime, limit: int) -> list[int]:
+        rows = InvoiceModel.objects.filter(
+            status=InvoiceStatus.DRAFT.value, created_at__lt=created_before
+        ).order_by("created_at", "pk")
+        return list(rows.values_list("pk", flat=True)[:limit])
 
     @staticmethod
     def _to_entity(row: InvoiceModel) -> Invoice:

@@ -1,0 +1,86 @@
+"""System checks of the jobs and their schedules, beyond what the settings schema validates.
+
+* axiomod.E050: a schedule (an ``AXIOMOD["jobs"]["schedule"]`` entry or a job's
+  ``schedule=``) is not a valid cron expression or interval, or names an unknown time
+  zone; the message names the entry and the field.
+* axiomod.E051: a schedule entry names a task that no installed app defines.
+* axiomod.E052: two different functions are registered as jobs under one name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.core.checks import CheckMessage, Error, register
+
+from axiomod.checks import TAG
+from axiomod.conf import settings
+
+from .registry import registry
+from .schedules import ScheduleError, parse_schedule
+
+__all__ = ["check_jobs", "known_task_names"]
+
+
+@register(TAG)
+def check_jobs(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    jobs = settings.best_effort("jobs")
+    messages = list(_registered())
+    if jobs is not None:
+        messages.extend(_settings_schedule(jobs))
+    return messages
+
+
+def known_task_names() -> set[str]:
+    """Task names of every installed app: ``@job``, ``@shared_task`` in ``tasks.py`` and jobs.
+
+    Imports the ``tasks`` modules as Celery's ``autodiscover_tasks()`` would in a worker,
+    then asks the current Celery app (the project's, when its package imports it).
+    """
+    from celery import current_app
+    from django.utils.module_loading import autodiscover_modules
+
+    autodiscover_modules("tasks")
+    return {name for name in current_app.tasks if not name.startswith("celery.")} | {
+        entry.name for entry in registry
+    }
+
+
+def _registered() -> Iterator[CheckMessage]:
+    for entry in registry.scheduled():
+        try:
+            parse_schedule(entry.schedule, entry.timezone)  # type: ignore[arg-type]
+        except ScheduleError as exc:
+            yield Error(
+                f"job {entry.name!r} ({entry.location}): schedule: {exc}.",
+                hint='Use a five-field cron expression such as "*/5 * * * *" or an '
+                "interval in seconds.",
+                id="axiomod.E050",
+            )
+    for first, second in registry.duplicates():
+        yield Error(
+            f"jobs {first.location} and {second.location} are both registered as {first.name!r}.",
+            hint="Give one of them another name=.",
+            id="axiomod.E052",
+        )
+
+
+def _settings_schedule(jobs: Any) -> Iterator[CheckMessage]:
+    if not jobs.schedule:
+        return
+    names = known_task_names()
+    for name, entry in jobs.schedule.items():
+        where = f'AXIOMOD["jobs"]["schedule"]["{name}"]'
+        if entry.cron is not None:
+            try:
+                parse_schedule(entry.cron, entry.timezone)
+            except ScheduleError as exc:
+                yield Error(f'{where}["cron"]: {exc}.', id="axiomod.E050")
+        if entry.task not in names:
+            yield Error(
+                f'{where}["task"]: no installed app defines a task named {entry.task!r}.',
+                hint="Task names are @job(name=...) or the module path of a @shared_task "
+                "function in an app's jobs.py or tasks.py.",
+                id="axiomod.E051",
+            )
