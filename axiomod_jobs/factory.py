@@ -86,7 +86,13 @@ def celery_config(jobs: Any = None, service_name: str | None = None) -> dict[str
         return config
     config["broker_url"] = jobs.broker_url
     config["result_backend"] = jobs.result_backend
-    config["broker_transport_options"] = {"visibility_timeout": jobs.visibility_timeout}
+    config["broker_transport_options"] = {
+        "visibility_timeout": jobs.visibility_timeout,
+        # Redis transport: look for jobs of dead workers every 10 s. kombu's defaults scan
+        # on every 10th 10 s tick, so a job could wait 100 s past its visibility timeout.
+        "unacked_restore_interval": 10,
+        "unacked_restore_throttle": 1,
+    }
     if jobs.result_backend and is_redis(jobs.result_backend):
         config["result_backend_transport_options"] = {"visibility_timeout": jobs.visibility_timeout}
     if is_redis(jobs.broker_url):
