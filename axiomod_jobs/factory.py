@@ -57,6 +57,7 @@ def celery_config(jobs: Any = None, service_name: str | None = None) -> dict[str
         "task_time_limit": jobs.time_limit,
         "task_soft_time_limit": jobs.soft_time_limit,
         "task_default_queue": jobs.default_queue,
+        "task_routes": ("axiomod_jobs.registry.route",),
         "task_track_started": True,
         "timezone": jobs.timezone,
         "enable_utc": True,
@@ -100,6 +101,8 @@ def celery_config(jobs: Any = None, service_name: str | None = None) -> dict[str
             beat_scheduler="axiomod_jobs.beat:RedBeatScheduler",
             redbeat_redis_url=jobs.broker_url,
             redbeat_key_prefix=f"redbeat:{service}:",
+            # Named, so RedBeat stops borrowing broker_transport_options (deprecated).
+            redbeat_redis_options={},
             redbeat_lock_timeout=int(jobs.beat_lock_timeout or jobs.beat_max_interval * 5),
         )
     else:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Job", "JobRegistry", "autodiscover", "job", "registry"]
+__all__ = ["Job", "JobRegistry", "autodiscover", "job", "registry", "route"]
 
 #: Hard limit added to a job's ``timeout`` (its soft limit), so the job can clean up
 #: after ``SoftTimeLimitExceeded`` before the pool kills its process.
@@ -131,8 +131,6 @@ def job(
             options.setdefault("retry_jitter", True)
         else:
             options.setdefault("max_retries", 0)
-        if queue is not None:
-            options["queue"] = queue
         task = shared_task(**options)(function)
         registry.register(
             Job(
@@ -152,6 +150,18 @@ def job(
     if func is not None:  # bare @job
         return register(func)
     return register
+
+
+def route(name: str, args: Any, kwargs: Any, options: Any, task: Any = None, **kw: Any) -> Any:
+    """Celery router (``task_routes``): a job's ``queue=``, else Celery's other routes.
+
+    Celery 5.7 deprecates the task ``queue`` attribute in favour of ``task_routes``;
+    ``create_app()`` installs this router first, so a queue given to ``@job`` wins.
+    """
+    entry = registry.get(name)
+    if entry is not None and entry.queue:
+        return {"queue": entry.queue}
+    return None
 
 
 def autodiscover() -> None:

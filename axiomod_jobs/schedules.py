@@ -135,16 +135,16 @@ def describe(value: Any) -> str:
 
 
 def next_run(value: Any, last_run_at: dt.datetime | None, now: dt.datetime) -> dt.datetime:
-    """When ``value`` fires next, given its last run (None: never ran).
+    """When ``value`` fires next, given its last run.
 
-    An interval that never ran fires at once (RedBeat's rule for new entries); a crontab
-    waits for its next matching minute. An overdue entry fires now.
+    ``last_run_at`` None means beat has not stored the entry yet: Celery counts a new
+    entry's last run from the moment beat stores it, so an interval first fires one
+    interval after beat starts and a crontab at its next matching minute. An overdue
+    entry fires now.
     """
     if isinstance(value, crontab):
         start, delta, _ = value.remaining_delta(last_run_at or now)
         due = start + delta
-    elif last_run_at is None:
-        return now
     else:
-        due = last_run_at + value.run_every
+        due = (last_run_at or now) + value.run_every
     return max(now, due)

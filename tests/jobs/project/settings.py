@@ -46,5 +46,3 @@ if os.environ.get("AXIOMOD_TEST_METRICS_PORT"):
         "port": int(os.environ["AXIOMOD_TEST_METRICS_PORT"]),
         "address": "127.0.0.1",
     }
-if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
-    AXIOMOD["tracing"] = {"exporter": "otlp", "sample_ratio": 1.0}
