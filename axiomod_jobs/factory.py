@@ -58,14 +58,13 @@ def celery_config(jobs: Any = None, service_name: str | None = None) -> dict[str
         "task_soft_time_limit": jobs.soft_time_limit,
         "task_default_queue": jobs.default_queue,
         "task_routes": ("axiomod_jobs.registry.route",),
-        "task_track_started": True,
         "timezone": jobs.timezone,
         "enable_utc": True,
-        "result_expires": 24 * 3600,
-        "result_extended": False,
-        # A worker that loses the broker retries instead of exiting; one that starts
-        # before the broker is up waits for it (Celery 5.3+ names both).
+        # A worker that starts before the broker is up waits for it.
         "broker_connection_retry_on_startup": True,
+        # When the broker connection drops, running jobs finish instead of being killed:
+        # either way an unacknowledged job is delivered again (at least once), and this
+        # way no finished work is thrown away. Named, so Celery does not warn at start.
         "worker_cancel_long_running_tasks_on_connection_loss": False,
         # Beat: the schedule is read often and a standby beat checks the lock as often.
         "beat_max_loop_interval": jobs.beat_max_interval,

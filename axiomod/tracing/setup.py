@@ -367,9 +367,13 @@ def roots_sampled() -> bool:
 
 
 def exports() -> bool:
-    """Whether the settings ask this process to export spans (before any configure())."""
+    """Whether the settings ask this process to export spans (before any configure()).
+
+    Never raises: invalid tracing settings read as their defaults here (code calling it
+    at start-up leaves them to ``manage.py check``; ``configure()`` refuses them).
+    """
     disabled = os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true"
-    return not disabled and settings.tracing.exporter != "none"
+    return not disabled and settings.best_effort("tracing").exporter != "none"
 
 
 def is_configured() -> bool:

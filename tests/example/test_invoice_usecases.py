@@ -308,6 +308,7 @@ def test_list_rejects_out_of_range_limit_and_offset(repository, limit, offset, f
 def test_stale_drafts_are_issued_once_and_fresh_ones_left(create, repository):
     old, fresh = _fill(create, 2)
     repository.rows[old.id] = dataclasses.replace(old, created_at=datetime(2020, 1, 1, tzinfo=UTC))
+    repository.rows[fresh.id] = dataclasses.replace(fresh, created_at=datetime.now(UTC))
     sweep = IssueStaleDrafts(repository)
     assert sweep.execute(timedelta(days=1)) == 1
     assert repository.get(old.id).status is InvoiceStatus.ISSUED

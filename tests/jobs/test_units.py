@@ -249,3 +249,20 @@ def test_settings_entries_are_checked_by_name(local_registry):
 
 def test_example_project_passes_its_checks():
     assert check_jobs() == []
+
+
+def test_file_scheduler_of_other_brokers_is_fed_from_axiomod(local_registry, tmp_path):
+    from axiomod_jobs.beat import PersistentScheduler
+
+    @job(name="units.hourly", schedule="0 * * * *", registry=local_registry)
+    def hourly():
+        return None
+
+    app = Celery("filebeat", set_as_current=False)
+    app.conf.update(celery_config(jobs_settings({"broker_url": "memory://localhost/"}), "svc"))
+    scheduler = PersistentScheduler(app=app, schedule_filename=str(tmp_path / "beat"), lazy=False)
+    try:
+        assert isinstance(scheduler.schedule["units.hourly"].schedule, crontab)
+        assert scheduler.schedule["units.hourly"].task == "units.hourly"
+    finally:
+        scheduler.close()
