@@ -45,10 +45,11 @@ class CeleryProcess:
     env: Mapping[str, str]
     log_path: Path
     args: tuple[str, ...] = ()
+    app: str = APP
     process: subprocess.Popen | None = field(default=None, repr=False)
 
     def start(self) -> CeleryProcess:
-        command = [sys.executable, "-m", "celery", "-A", APP, self.kind, "--loglevel", "INFO"]
+        command = [sys.executable, "-m", "celery", "-A", self.app, self.kind, "--loglevel", "INFO"]
         if self.kind == "worker":
             command += ["--without-mingle", "--without-gossip", "--without-heartbeat"]
         else:
