@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import pytest
+from celery import shared_task
 from django.core.management import CommandError, call_command
 
 from tests.jobs.workers import entries, project_env, wait_for_entries
@@ -26,9 +27,17 @@ def run_command(env, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+@shared_task(name="cmd.plain")
+def plain_shared_task():
+    return None
+
+
 def test_list_shows_the_example_jobs_and_the_next_five_minute_slot(capsys):
     call_command("axiomod_jobs", "list")
     out = capsys.readouterr().out
+    other = next(x for x in out.splitlines() if x.startswith("Other tasks"))
+    assert "cmd.plain" in other and "invoices.issue" not in other
+    assert "cron in UTC unless noted" in out
     assert "invoices.issue  queue=default (timeout 30s, retries 3)" in out
     schedules = out.split("Schedules")[1]
     line = next(x for x in schedules.splitlines() if "invoices.issue_stale" in x)

@@ -79,6 +79,11 @@ class Command(BaseCommand):
             queue = entry.queue or app.conf.task_default_queue
             extra = f" ({', '.join(limits)})" if limits else ""
             self.stdout.write(f"  {entry.name}  queue={queue}{extra}  [{entry.location}]")
+        from axiomod_jobs.checks import known_task_names
+
+        others = sorted(known_task_names() - {entry.name for entry in jobs})
+        if others:
+            self.stdout.write(f"Other tasks ({len(others)}): {', '.join(others)}")
 
         schedule = beat_schedule(app)
         now = dt.datetime.now(dt.UTC)
@@ -94,7 +99,10 @@ class Command(BaseCommand):
                 source = "after the last run RedBeat recorded"
             except RedisError as exc:
                 source = f"from now: Redis unreachable ({exc})"
-        self.stdout.write(f"Schedules ({len(schedule)}; next run {source}):")
+        self.stdout.write(
+            f"Schedules ({len(schedule)}; cron in {app.conf.timezone} unless noted; "
+            f"next run {source}):"
+        )
         for name, item in sorted(schedule.items()):
             when = next_run(item["schedule"], last.get(name), now)
             previous = last.get(name)
