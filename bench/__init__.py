@@ -17,4 +17,5 @@ BENCHMARKS: dict[str, str] = {
     "tracing": "bench.tracing",
     "oidc": "bench.oidc",
     "kafka": "bench.kafka",
+    "jobs": "bench.jobs",
 }
