@@ -5,6 +5,8 @@
   zone; the message names the entry and the field.
 * axiomod.E051: a schedule entry names a task that no installed app defines.
 * axiomod.E052: two different functions are registered as jobs under one name.
+* axiomod.W050: jobs name a ``queue=`` but the Celery app's ``task_routes`` (replaced by
+  the project) no longer includes axiomod's router, so they go to the default queue.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from django.core.checks import CheckMessage, Error, register
+from django.core.checks import CheckMessage, Error, Warning, register
 
 from axiomod.checks import TAG
 from axiomod.conf import settings
@@ -29,7 +31,31 @@ def check_jobs(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     messages = list(_registered())
     if jobs is not None:
         messages.extend(_settings_schedule(jobs))
+    messages.extend(_routes())
     return messages
+
+
+ROUTER = "axiomod_jobs.registry.route"
+
+
+def _routes() -> Iterator[CheckMessage]:
+    queued = [entry.name for entry in registry if entry.queue]
+    if not queued:
+        return
+    from celery import current_app
+
+    from .registry import route
+
+    routes = current_app.conf.task_routes
+    routes = routes if isinstance(routes, (list, tuple)) else [routes]
+    if not any(r == ROUTER or r is route for r in routes):
+        yield Warning(
+            f"jobs {', '.join(sorted(queued))} name a queue=, but the Celery app's "
+            "task_routes does not include axiomod's router: they go to the default queue.",
+            hint=f'Keep "{ROUTER}" first when you set task_routes, e.g. '
+            f'task_routes = ("{ROUTER}", your_routes).',
+            id="axiomod.W050",
+        )
 
 
 def known_task_names() -> set[str]:

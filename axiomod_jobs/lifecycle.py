@@ -11,6 +11,7 @@
   fixup looks at them.
 * Metrics: the worker's main process serves the metrics port (``axiomod_metrics``);
   here, a warning when prefork children would record into memory no scrape reads.
+* Kafka: messages that jobs published are flushed when a child or the worker stops.
 * Shutdown: Celery's warm shutdown on SIGTERM is what we want (finish the running jobs,
   leave the reserved ones in the broker thanks to late acks and prefetch 1); this module
   only makes it visible in the log with the number of jobs being finished.
@@ -61,8 +62,12 @@ def _worker_init(sender: Any = None, **kwargs: Any) -> None:
 def _warn_unscraped_children(worker: Any) -> None:
     from django.apps import apps
 
+    from axiomod.conf import settings
+
     if not apps.is_installed("axiomod_metrics") or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         return
+    if settings.best_effort("metrics").port is None:
+        return  # nothing scrapes this worker
     pool = getattr(worker, "pool_cls", None)
     pool_name = getattr(pool, "__module__", "") + "." + getattr(pool, "__name__", "")
     if "prefork" in pool_name:
@@ -78,6 +83,16 @@ def _process_init(**kwargs: Any) -> None:
 
 
 def _process_shutdown(**kwargs: Any) -> None:
+    # Prefork children leave through os._exit: the atexit hooks that flush queued Kafka
+    # messages and spans do not run, so this does what they would.
+    from django.apps import apps
+
+    if apps.is_installed("axiomod_messaging"):
+        import axiomod_messaging
+
+        left = axiomod_messaging.flush()
+        if left:
+            logger.error("%d Kafka message(s) published by jobs were not delivered", left)
     tracing.shutdown()
 
 

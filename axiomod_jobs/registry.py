@@ -76,7 +76,7 @@ class JobRegistry:
         return [entry for entry in self if entry.schedule is not None]
 
     def duplicates(self) -> list[tuple[Job, Job]]:
-        """Pairs of different functions registered under one name (axiomod.E053)."""
+        """Pairs of different functions registered under one name (axiomod.E052)."""
         return list(self._duplicates)
 
 

@@ -76,6 +76,11 @@ def _zoned(fields: dict[str, Any], timezone: str) -> ZonedCrontab:
     return ZonedCrontab(timezone=timezone, **fields)
 
 
+def _sentence(exc: Exception) -> str:
+    """An exception's text without its final full stop (messages add their own)."""
+    return str(exc).strip().rstrip(".")
+
+
 def _zone(name: str) -> None:
     try:
         zoneinfo.ZoneInfo(name)
@@ -99,11 +104,16 @@ def parse_cron(expression: str, timezone: str | None = None, *, app: Any = None)
         try:
             crontab(**{name: text})
         except (ParseException, ValueError, IndexError, KeyError) as exc:
-            raise ScheduleError(f"{expression!r}: bad {label} field {text!r}: {exc}") from exc
-    if timezone is not None:
-        _zone(timezone)
-        return ZonedCrontab(timezone=timezone, app=app, **kwargs)
-    return crontab(app=app, **kwargs)
+            raise ScheduleError(
+                f"{expression!r}: bad {label} field {text!r}: {_sentence(exc)}"
+            ) from exc
+    try:
+        if timezone is not None:
+            _zone(timezone)
+            return ZonedCrontab(timezone=timezone, app=app, **kwargs)
+        return crontab(app=app, **kwargs)
+    except ValueError as exc:  # fields fine alone, never together: "0 0 31 2 *"
+        raise ScheduleError(f"{expression!r}: {_sentence(exc)}") from exc
 
 
 def parse_schedule(

@@ -13,7 +13,7 @@ from celery import shared_task
 from django.core.management import CommandError, call_command
 
 from tests.jobs.workers import entries, project_env, wait_for_entries
-from tests.servers import ROOT
+from tests.servers import ROOT, free_port
 
 
 def run_command(env, *args: str) -> subprocess.CompletedProcess:
@@ -97,6 +97,17 @@ def test_run_enqueues_on_redis_and_list_reads_redbeats_last_run(jobs_redis, cele
     last, following = re.search(r"next (\S+ \S+)Z  last (\S+ \S+)Z", line).group(2, 1)
     gap = dt.datetime.fromisoformat(following) - dt.datetime.fromisoformat(last)
     assert gap == dt.timedelta(seconds=600), line
+
+    down = run_command(
+        {**env, "CELERY_BROKER_URL": f"redis://127.0.0.1:{free_port()}/0"},
+        "run",
+        "tests.record",
+        "--args",
+        '["x"]',
+    )
+    assert down.returncode == 1
+    assert "tests.record not enqueued: broker redis://127.0.0.1:" in down.stderr
+    assert "Traceback" not in down.stderr
 
     unknown = run_command(env, "run", "tests.recrod")
     assert unknown.returncode == 1

@@ -48,7 +48,7 @@ def test_prefork_worker_serves_job_metrics_of_all_children(jobs_redis, celery_pr
         PROMETHEUS_MULTIPROC_DIR=str(multiproc),
     )
     worker.wait_for_log("ready.")
-    app = Celery("sender", broker=jobs_redis.broker)
+    app = Celery("sender", broker=jobs_redis.broker, set_as_current=False)
     app.conf.task_default_queue = "default"
     for i in range(3):
         app.send_task("tests.record", args=["ok", str(i)])
@@ -78,7 +78,10 @@ def test_prefork_worker_serves_job_metrics_of_all_children(jobs_redis, celery_pr
 
 
 def test_worker_without_multiproc_dir_warns_that_children_are_not_scraped(celery_process):
-    worker = celery_process("worker", "--pool", "prefork", "--concurrency", "1")
+    port = str(free_port())
+    worker = celery_process(
+        "worker", "--pool", "prefork", "--concurrency", "1", AXIOMOD_TEST_METRICS_PORT=port
+    )
     worker.wait_for_log("PROMETHEUS_MULTIPROC_DIR is not set")
 
 

@@ -51,6 +51,7 @@ def test_interval_in_seconds_or_timedelta(seconds):
         ("* * * 13 *", "bad month field '13'"),
         ("* * * * funday", "bad day of week field 'funday'"),
         ("*/x * * * *", "bad minute field"),
+        ("0 0 31 2 *", "day_of_month '31' never occurs in month_of_year '2'"),
         (0, "must be positive"),
         (-3, "must be positive"),
         (True, "neither a cron expression nor an interval"),

@@ -248,6 +248,25 @@ def test_settings_entries_are_checked_by_name(local_registry):
     assert "'units.sharde'" in by_id["axiomod.E051"]
 
 
+def test_jobs_with_a_queue_warn_when_the_project_replaced_the_router(local_registry):
+    from example.celery import app as current_app
+
+    current_app.set_current()  # the project's app, as in a real process
+
+    @job(name="units.queued", queue="slow", registry=local_registry)
+    def queued():
+        return None
+
+    assert [m.id for m in check_jobs()] == []
+    routes = current_app.conf.task_routes
+    current_app.conf.task_routes = {"other.*": {"queue": "x"}}
+    try:
+        (warning,) = check_jobs()
+    finally:
+        current_app.conf.task_routes = routes
+    assert warning.id == "axiomod.W050" and "units.queued" in warning.msg
+
+
 def test_example_project_passes_its_checks():
     assert check_jobs() == []
 

@@ -21,7 +21,9 @@ pytestmark = pytest.mark.integration
 
 def sender(jobs_redis) -> Celery:
     """A bare Celery client, as another service enqueuing our jobs by name would be."""
-    app = Celery("sender", broker=jobs_redis.broker, backend=jobs_redis.broker)
+    app = Celery(
+        "sender", broker=jobs_redis.broker, backend=jobs_redis.broker, set_as_current=False
+    )
     app.conf.task_default_queue = "default"
     return app
 

@@ -132,7 +132,14 @@ class Command(BaseCommand):
             hint = f" Did you mean {', '.join(close)}?" if close else ""
             raise CommandError(f"no job or schedule entry named {name!r}.{hint}")
         task = app.tasks[name]
-        result = task.apply_async(args=args or (), kwargs=kwargs or {}, **send_options)
+        from kombu.exceptions import OperationalError
+        from kombu.utils.url import maybe_sanitize_url
+
+        try:
+            result = task.apply_async(args=args or (), kwargs=kwargs or {}, **send_options)
+        except OperationalError as exc:
+            broker = maybe_sanitize_url(app.conf.broker_url)
+            raise CommandError(f"{name} not enqueued: broker {broker} unreachable: {exc}") from exc
         if app.conf.task_always_eager:
             outcome = f"{result.state}: {result.result!r}"
             if result.failed():
