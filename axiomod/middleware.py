@@ -13,7 +13,7 @@ from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 
-__all__ = ["SyncAndAsyncMiddleware"]
+__all__ = ["DomainErrorMiddleware", "SyncAndAsyncMiddleware"]
 
 
 class SyncAndAsyncMiddleware:
@@ -25,3 +25,41 @@ class SyncAndAsyncMiddleware:
         self.is_async = iscoroutinefunction(get_response)
         if self.is_async:
             markcoroutinefunction(self)
+
+
+class DomainErrorMiddleware(SyncAndAsyncMiddleware):
+    """Answer :mod:`axiomod.errors` raised by a view with their status and a JSON body.
+
+    ``{"error": "not_found", "detail": "invoice 7 not found"}`` with 404, and so on down
+    the table in :mod:`axiomod.errors`. Any other exception is logged with its traceback
+    (logger ``axiomod.errors``) and answered ``500 {"error": "internal", ...}``, never
+    with its text; with ``DEBUG`` on it is left to Django's debug page instead. Place it
+    after the metrics and tracing middlewares so they see the final status.
+    """
+
+    def __call__(self, request: Any) -> Any:
+        if self.is_async:
+            return self.__acall__(request)
+        return self.get_response(request)
+
+    async def __acall__(self, request: Any) -> Any:
+        return await self.get_response(request)
+
+    def process_exception(self, request: Any, exception: Exception) -> Any:
+        from django.conf import settings
+        from django.http import JsonResponse
+
+        from axiomod.errors import DomainError, describe
+
+        if not isinstance(exception, DomainError):
+            if settings.DEBUG:
+                return None
+            _logger().error("%s %s failed", request.method, request.path, exc_info=exception)
+        error = describe(exception)
+        return JsonResponse(error.body(), status=error.status)
+
+
+def _logger() -> Any:
+    import logging
+
+    return logging.getLogger("axiomod.errors")

@@ -19,6 +19,10 @@ from typing import Any
 import grpc
 from grpc import aio
 
+from axiomod.grpc.handlers import rewrap as _rewrap
+from axiomod.grpc.handlers import split_method as _split
+from axiomod.grpc.handlers import status_code as _code_of
+
 from .metrics import grpc_metrics
 
 __all__ = ["SKIPPED_SERVICES", "AsyncMetricsInterceptor", "MetricsInterceptor"]
@@ -30,12 +34,6 @@ SKIPPED_SERVICES = frozenset(
         "grpc.reflection.v1.ServerReflection",
     }
 )
-
-
-def _split(full_method: str) -> tuple[str, str]:
-    # "/package.Service/Method"
-    service, _, method = full_method.lstrip("/").partition("/")
-    return service, method
 
 
 class _Recorder:
@@ -57,44 +55,6 @@ class _Recorder:
             children = self._children[key] = (requests.labels(*key), durations.labels(*key))
         children[0].inc()
         children[1].observe(seconds)
-
-
-def _code_of(context: Any, error: BaseException | None) -> grpc.StatusCode:
-    code = context.code() if hasattr(context, "code") else None
-    if isinstance(code, grpc.StatusCode):
-        return code
-    if isinstance(code, int):  # grpc.aio may report the raw cygrpc integer
-        for status in grpc.StatusCode:
-            if status.value[0] == code:
-                return status
-    return grpc.StatusCode.OK if error is None else grpc.StatusCode.UNKNOWN
-
-
-def _rewrap(handler: grpc.RpcMethodHandler, wrap: Callable[[Callable, bool], Callable]):
-    """A copy of ``handler`` whose behaviour is ``wrap(behaviour, streams_response)``."""
-    if handler.unary_unary:
-        return grpc.unary_unary_rpc_method_handler(
-            wrap(handler.unary_unary, False),
-            handler.request_deserializer,
-            handler.response_serializer,
-        )
-    if handler.unary_stream:
-        return grpc.unary_stream_rpc_method_handler(
-            wrap(handler.unary_stream, True),
-            handler.request_deserializer,
-            handler.response_serializer,
-        )
-    if handler.stream_unary:
-        return grpc.stream_unary_rpc_method_handler(
-            wrap(handler.stream_unary, False),
-            handler.request_deserializer,
-            handler.response_serializer,
-        )
-    return grpc.stream_stream_rpc_method_handler(
-        wrap(handler.stream_stream, True),
-        handler.request_deserializer,
-        handler.response_serializer,
-    )
 
 
 class MetricsInterceptor(grpc.ServerInterceptor):

@@ -93,6 +93,12 @@ AXIOMOD = {
     "metrics": {"path": "/metrics"},
     "health": {"check_timeout": 1.0, "cache_ttl": 2.0},
     "db": {"slow_query_ms": 200},
+    # python manage.py axiomod_grpc: the Invoices service (plus health and reflection).
+    "grpc": {
+        "port": int(os.environ.get("GRPC_PORT", "50051")),
+        "handlers": ["example.invoices.delivery.grpc.register"],
+        "reflection": True,
+    },
 }
 
 # OpenID Connect: set OIDC_ISSUER (e.g. https://sso.example.com/realms/acme) and the

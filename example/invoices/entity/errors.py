@@ -1,10 +1,13 @@
 """Errors of the invoices domain.
 
-Deliveries translate these into their own protocol (HTTP 400/404, gRPC
-INVALID_ARGUMENT/NOT_FOUND); the domain never knows about status codes.
+Each is also one of axiomod's shared domain errors (:mod:`axiomod.errors`), which says
+what kind of failure it is, not how a protocol spells it: the HTTP views answer 400/404
+and the gRPC interceptor INVALID_ARGUMENT/NOT_FOUND from that kind, in one place each.
 """
 
 from __future__ import annotations
+
+from axiomod.errors import InvalidInput, NotFound
 
 
 class InvoiceError(Exception):
@@ -16,7 +19,7 @@ class InvoiceError(Exception):
 
 # The names read as the domain outcome ("invoice not found"); an Error suffix would add
 # nothing but length, and the common base InvoiceError already says what they are.
-class InvoiceNotFound(InvoiceError):  # noqa: N818
+class InvoiceNotFound(InvoiceError, NotFound):  # noqa: N818
     """No invoice has the requested id."""
 
     def __init__(self, invoice_id: int) -> None:
@@ -24,10 +27,11 @@ class InvoiceNotFound(InvoiceError):  # noqa: N818
         super().__init__(f"invoice {invoice_id} does not exist")
 
 
-class InvalidInvoice(InvoiceError):  # noqa: N818
+class InvalidInvoice(InvoiceError, InvalidInput):  # noqa: N818
     """Input broke a rule; ``field`` names the offending input so a client can fix it."""
 
     def __init__(self, field: str, message: str) -> None:
-        self.field = field
-        self.message = message
-        super().__init__(f"{field}: {message}")
+        super().__init__(message, field=field)
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"

@@ -1,0 +1,62 @@
+"""Pieces every axiomod server interceptor needs: method names, status codes, rewrapping.
+
+grpcio hands an interceptor a ``RpcMethodHandler``; to run code around the call, an
+interceptor returns a copy whose behaviour is wrapped. grpcio has no helper for that
+(``grpc-interceptor`` on PyPI does, but only for the synchronous server and with its own
+exception mapping), so :func:`rewrap` is the one place it is done, for the metrics,
+auth and error interceptors alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import grpc
+
+__all__ = ["rewrap", "split_method", "status_code"]
+
+
+def split_method(full_method: str) -> tuple[str, str]:
+    """``"/package.Service/Method"`` -> ``("package.Service", "Method")``."""
+    service, _, method = full_method.lstrip("/").partition("/")
+    return service, method
+
+
+def status_code(context: Any, error: BaseException | None = None) -> grpc.StatusCode:
+    """The code the call ended with: the one set on ``context``, else OK or UNKNOWN."""
+    code = context.code() if hasattr(context, "code") else None
+    if isinstance(code, grpc.StatusCode):
+        return code
+    if isinstance(code, int):  # grpc.aio may report the raw cygrpc integer
+        for status in grpc.StatusCode:
+            if status.value[0] == code:
+                return status
+    return grpc.StatusCode.OK if error is None else grpc.StatusCode.UNKNOWN
+
+
+def rewrap(handler: grpc.RpcMethodHandler, wrap: Callable[[Callable, bool], Callable]) -> Any:
+    """A copy of ``handler`` whose behaviour is ``wrap(behaviour, streams_response)``."""
+    if handler.unary_unary:
+        return grpc.unary_unary_rpc_method_handler(
+            wrap(handler.unary_unary, False),
+            handler.request_deserializer,
+            handler.response_serializer,
+        )
+    if handler.unary_stream:
+        return grpc.unary_stream_rpc_method_handler(
+            wrap(handler.unary_stream, True),
+            handler.request_deserializer,
+            handler.response_serializer,
+        )
+    if handler.stream_unary:
+        return grpc.stream_unary_rpc_method_handler(
+            wrap(handler.stream_unary, False),
+            handler.request_deserializer,
+            handler.response_serializer,
+        )
+    return grpc.stream_stream_rpc_method_handler(
+        wrap(handler.stream_stream, True),
+        handler.request_deserializer,
+        handler.response_serializer,
+    )

@@ -1,0 +1,177 @@
+"""The project's gRPC server, built from ``AXIOMOD["grpc"]`` with axiomod's interceptors.
+
+``build_server()`` returns a started-nothing ``grpc.server`` (or ``grpc.aio`` server)
+with, outermost first:
+
+1. metrics (``axiomod_metrics``: ``grpc_requests_total``, ``grpc_request_duration_seconds``),
+2. tracing (opentelemetry-instrumentation-grpc, when ``AXIOMOD["tracing"]`` exports),
+3. bearer-token auth (``axiomod_auth``, when ``AXIOMOD["oidc"]`` is set),
+4. domain errors to status codes (:mod:`axiomod.grpc.interceptors`),
+
+so metrics and spans see the status the error interceptor chose. Then it calls each
+``register(server)`` hook of ``AXIOMOD["grpc"]["handlers"]`` (protoc-generated
+``add_XServicer_to_server`` calls, or django-socio-grpc's ``grpc_handlers``), adds the
+standard health service (``axiomod_health``) and, with ``reflection``, server reflection
+listing every service the hooks added.
+
+django-socio-grpc's own ``grpcrunaioserver`` was looked at as the server: it takes its
+interceptors from ``GRPC_FRAMEWORK`` and has no health service, TLS from settings or
+graceful SIGTERM handling; its services are served here through their handler hook.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from concurrent import futures
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import grpc
+from django.apps import apps
+from django.utils.module_loading import import_string
+
+from axiomod.conf import settings
+
+from .interceptors import (
+    AsyncAuthInterceptor,
+    AsyncErrorInterceptor,
+    AuthInterceptor,
+    ErrorInterceptor,
+)
+
+__all__ = ["BuiltServer", "build_server", "interceptors", "server_options"]
+
+logger = logging.getLogger("axiomod.grpc")
+
+
+@dataclass
+class BuiltServer:
+    """A configured server, not started, and what was put into it."""
+
+    server: Any
+    address: str
+    port: int
+    asyncio: bool
+    services: list[str] = field(default_factory=list)
+
+
+def server_options(conf: Any = None) -> list[tuple[str, Any]]:
+    """grpcio channel arguments for the message size limits and keepalive settings."""
+    conf = conf or settings.grpc
+    options: list[tuple[str, Any]] = [
+        ("grpc.max_receive_message_length", conf.max_message_bytes),
+        ("grpc.max_send_message_length", conf.max_message_bytes),
+        # A restarted server on the same port must not share it with a stale one.
+        ("grpc.so_reuseport", 0),
+    ]
+    if conf.keepalive_time_ms is not None:
+        options += [
+            ("grpc.keepalive_time_ms", conf.keepalive_time_ms),
+            ("grpc.keepalive_permit_without_calls", 1),
+            # Clients may ping as often as the server does.
+            ("grpc.http2.min_ping_interval_without_data_ms", conf.keepalive_time_ms),
+        ]
+    return options
+
+
+def interceptors(*, asyncio: bool = False) -> list[Any]:
+    """axiomod's interceptor chain, outermost first, for a server of the given kind.
+
+    Usable on a server of your own: ``grpc.server(pool, interceptors=interceptors())``.
+    """
+    from axiomod import tracing
+    from axiomod.tracing import grpc as tracing_grpc
+
+    chain: list[Any] = []
+    if apps.is_installed("axiomod_metrics"):
+        from axiomod_metrics.grpc import AsyncMetricsInterceptor, MetricsInterceptor
+
+        chain.append(AsyncMetricsInterceptor() if asyncio else MetricsInterceptor())
+    if tracing.exports():
+        span = (
+            tracing_grpc.aio_server_interceptor() if asyncio else tracing_grpc.server_interceptor()
+        )
+        if span is not None:
+            chain.append(span)
+    if apps.is_installed("axiomod_auth") and settings.oidc is not None:
+        chain.append(AsyncAuthInterceptor() if asyncio else AuthInterceptor())
+    chain.append(AsyncErrorInterceptor() if asyncio else ErrorInterceptor())
+    return chain
+
+
+class _ServiceRecorder:
+    """Stands in for the server while hooks run, noting each service they add.
+
+    Reflection needs the service names and grpcio does not list a server's services;
+    generated code calls ``add_generic_rpc_handlers`` (and ``add_registered_method_
+    handlers`` since grpcio 1.62), so those calls are watched and passed on.
+    """
+
+    def __init__(self, server: Any) -> None:
+        self._server = server
+        self.services: list[str] = []
+
+    def add_generic_rpc_handlers(self, handlers: Sequence[Any]) -> None:
+        for handler in handlers:
+            name = getattr(handler, "service_name", None)
+            if callable(name) and name() not in self.services:
+                self.services.append(name())
+        self._server.add_generic_rpc_handlers(handlers)
+
+    def add_registered_method_handlers(self, service: str, handlers: Any) -> None:
+        if service not in self.services:
+            self.services.append(service)
+        self._server.add_registered_method_handlers(service, handlers)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._server, name)
+
+
+def _hooks(paths: Sequence[str]) -> list[Callable[[Any], Any]]:
+    return [import_string(path) for path in paths]
+
+
+def _credentials(conf: Any) -> Any:
+    key = Path(conf.tls_key).read_bytes()
+    chain = Path(conf.tls_cert).read_bytes()
+    return grpc.ssl_server_credentials([(key, chain)])
+
+
+def build_server(
+    *, asyncio: bool | None = None, port: int | None = None, host: str | None = None
+) -> BuiltServer:
+    """The project's server, bound but not started (``port=0`` picks a free port)."""
+    conf = settings.grpc
+    asyncio = conf.asyncio if asyncio is None else asyncio
+    chain = interceptors(asyncio=asyncio)
+    if asyncio:
+        server = grpc.aio.server(interceptors=chain, options=server_options(conf))
+    else:
+        pool = futures.ThreadPoolExecutor(
+            max_workers=conf.max_workers, thread_name_prefix="grpc-worker"
+        )
+        server = grpc.server(pool, interceptors=chain, options=server_options(conf))
+    recorder = _ServiceRecorder(server)
+    for hook in _hooks(conf.handlers):
+        hook(recorder)
+    services = list(recorder.services)
+    if apps.is_installed("axiomod_health"):
+        from axiomod_health.grpc import add_health_servicer
+
+        add_health_servicer(server)
+        services.append("grpc.health.v1.Health")
+    if conf.reflection:
+        from grpc_reflection.v1alpha import reflection
+
+        services.append(reflection.SERVICE_NAME)
+        reflection.enable_server_reflection(services, server)
+    address = f"{host or conf.host}:{conf.port if port is None else port}"
+    if conf.tls_cert:
+        bound = server.add_secure_port(address, _credentials(conf))
+    else:
+        bound = server.add_insecure_port(address)
+    if not bound:
+        raise OSError(f"gRPC server could not bind {address}")
+    return BuiltServer(server, address, bound, asyncio, services)
