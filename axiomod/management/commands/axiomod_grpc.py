@@ -36,17 +36,20 @@ class Command(BaseCommand):
         from axiomod.grpc.server import build_server
 
         tracing.configure()
-        try:
-            built = build_server(
-                asyncio=options["asyncio"], port=options["port"], host=options["host"]
-            )
-        except (OSError, ImportError, ValueError) as exc:
-            raise CommandError(f"gRPC server not started: {exc}") from exc
-        grace = settings.grpc.grace_period
-        if built.asyncio:
-            asyncio.run(self._serve_aio(built, grace))
+        conf = settings.grpc
+        use_asyncio = conf.asyncio if options["asyncio"] is None else options["asyncio"]
+
+        def build() -> Any:
+            # A grpc.aio server belongs to the event loop it is made in: built inside it.
+            try:
+                return build_server(asyncio=use_asyncio, port=options["port"], host=options["host"])
+            except (OSError, ImportError, ValueError) as exc:
+                raise CommandError(f"gRPC server not started: {exc}") from exc
+
+        if use_asyncio:
+            asyncio.run(self._serve_aio(build, conf.grace_period))
         else:
-            self._serve(built, grace)
+            self._serve(build(), conf.grace_period)
         tracing.shutdown()
 
     def _started(self, built: Any) -> None:
@@ -90,7 +93,8 @@ class Command(BaseCommand):
         built.server.stop(grace).wait()
         self.stdout.write("gRPC server stopped")
 
-    async def _serve_aio(self, built: Any, grace: float) -> None:
+    async def _serve_aio(self, build: Any, grace: float) -> None:
+        built = build()
         loop = asyncio.get_running_loop()
         stop = asyncio.Event()
         received: list[int] = []
