@@ -38,6 +38,9 @@ MIDDLEWARE = [
     "axiomod_metrics.middleware.MetricsMiddleware",
     # A span per request when AXIOMOD["tracing"] (or OTEL_TRACES_EXPORTER) exports.
     "axiomod.tracing.middleware.TracingMiddleware",
+    # axiomod.errors raised by a view become their status with a JSON body; anything
+    # else a 500 with no detail (Django's debug page when DEBUG is on).
+    "axiomod.middleware.DomainErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -1,0 +1,35 @@
+"""gRPC settings checks and the server's options (no server started)."""
+
+from __future__ import annotations
+
+from django.test import override_settings
+
+from axiomod.grpc.checks import check_grpc
+from axiomod.grpc.server import server_options
+
+
+def grpc_settings(**values):
+    return override_settings(AXIOMOD={"grpc": values})
+
+
+def test_example_handlers_pass():
+    assert check_grpc() == []
+
+
+def test_unreadable_tls_files_are_named(tmp_path):
+    with grpc_settings(tls_cert=str(tmp_path / "missing.pem"), tls_key=str(tmp_path / "k")):
+        messages = check_grpc()
+    assert [m.id for m in messages] == ["axiomod.E061", "axiomod.E061"]
+    assert messages[0].msg.startswith('AXIOMOD["grpc"]["tls_cert"]: ')
+    assert "No such file or directory" in messages[0].msg
+
+
+def test_options_carry_size_limits_and_keepalive():
+    with grpc_settings(max_message_bytes=8 * 1024 * 1024, keepalive_time_ms=20000):
+        options = dict(server_options())
+    assert options["grpc.max_receive_message_length"] == 8 * 1024 * 1024
+    assert options["grpc.max_send_message_length"] == 8 * 1024 * 1024
+    assert options["grpc.keepalive_time_ms"] == 20000
+    assert options["grpc.http2.min_ping_interval_without_data_ms"] == 20000
+    with grpc_settings():
+        assert "grpc.keepalive_time_ms" not in dict(server_options())
