@@ -23,6 +23,7 @@ class GrpcServer:
     env: Mapping[str, str]
     log_path: Path
     args: tuple[str, ...] = ()
+    settings: str = SETTINGS
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
 
@@ -32,7 +33,7 @@ class GrpcServer:
 
     def start(self) -> GrpcServer:
         env = service_env({"PYTHONUNBUFFERED": "1", **self.env})
-        env["DJANGO_SETTINGS_MODULE"] = SETTINGS
+        env["DJANGO_SETTINGS_MODULE"] = self.settings
         self._log = open(self.log_path, "ab")  # noqa: SIM115  (closed in stop())
         self.process = subprocess.Popen(
             [sys.executable, "-m", "django", "axiomod_grpc", "--port", str(self.port), *self.args],
