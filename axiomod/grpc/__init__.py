@@ -3,7 +3,7 @@
 Configured by ``AXIOMOD["grpc"]``; needs the ``grpc`` extra. Serve with
 ``python manage.py axiomod_grpc``. Public API::
 
-    from axiomod.grpc import build_server, interceptors, current_user
+    from axiomod.grpc import build_server, interceptor_chain, current_user
 
     def register(server):                      # listed in AXIOMOD["grpc"]["handlers"]
         invoices_pb2_grpc.add_InvoicesServicer_to_server(InvoicesServicer(), server)
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
         current_claims,
         current_user,
     )
-    from .server import BuiltServer, build_server, interceptors
+    from .server import BuiltServer, build_server, interceptor_chain
 
 _WHERE = {
     "AsyncAuthInterceptor": "interceptors",
@@ -38,7 +38,7 @@ _WHERE = {
     "build_server": "server",
     "current_claims": "interceptors",
     "current_user": "interceptors",
-    "interceptors": "server",
+    "interceptor_chain": "server",
 }
 __all__ = [
     "AsyncAuthInterceptor",
@@ -49,7 +49,7 @@ __all__ = [
     "build_server",
     "current_claims",
     "current_user",
-    "interceptors",
+    "interceptor_chain",
 ]
 
 __getattr__ = lazy_exports(__name__, _WHERE)

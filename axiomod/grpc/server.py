@@ -41,7 +41,7 @@ from .interceptors import (
     ErrorInterceptor,
 )
 
-__all__ = ["BuiltServer", "build_server", "interceptors", "server_options"]
+__all__ = ["BuiltServer", "build_server", "interceptor_chain", "server_options"]
 
 logger = logging.getLogger("axiomod.grpc")
 
@@ -76,10 +76,10 @@ def server_options(conf: Any = None) -> list[tuple[str, Any]]:
     return options
 
 
-def interceptors(*, asyncio: bool = False) -> list[Any]:
+def interceptor_chain(*, asyncio: bool = False) -> list[Any]:
     """axiomod's interceptor chain, outermost first, for a server of the given kind.
 
-    Usable on a server of your own: ``grpc.server(pool, interceptors=interceptors())``.
+    Usable on a server of your own: ``grpc.server(pool, interceptors=interceptor_chain())``.
     """
     from axiomod import tracing
     from axiomod.tracing import grpc as tracing_grpc
@@ -145,7 +145,7 @@ def build_server(
     """The project's server, bound but not started (``port=0`` picks a free port)."""
     conf = settings.grpc
     asyncio = conf.asyncio if asyncio is None else asyncio
-    chain = interceptors(asyncio=asyncio)
+    chain = interceptor_chain(asyncio=asyncio)
     if asyncio:
         server = grpc.aio.server(interceptors=chain, options=server_options(conf))
     else:

@@ -1,5 +1,6 @@
-"""Fixtures of the gRPC tests: the loopback OpenID provider of the auth tests."""
+"""Fixtures of the gRPC tests: the auth tests' loopback OpenID provider, ``traced``."""
 
 from tests.auth.conftest import idp, provider
+from tests.tracing.conftest import traced
 
-__all__ = ["idp", "provider"]
+__all__ = ["idp", "provider", "traced"]
