@@ -205,8 +205,15 @@ class AsyncErrorInterceptor(aio.ServerInterceptor):
                 async def streaming(request: Any, context: Any) -> AsyncIterator[Any]:
                     await signal_started()
                     try:
-                        async for item in behaviour(request, context):
-                            yield item
+                        result = behaviour(request, context)
+                        if not hasattr(result, "__aiter__"):  # a coroutine giving the stream
+                            result = await result
+                        if hasattr(result, "__aiter__"):
+                            async for item in result:
+                                yield item
+                        else:
+                            for item in result:
+                                yield item
                     except Exception as exc:
                         await fail(exc, context)
                     finally:

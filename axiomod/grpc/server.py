@@ -147,7 +147,14 @@ def build_server(
     asyncio = conf.asyncio if asyncio is None else asyncio
     chain = interceptor_chain(asyncio=asyncio)
     if asyncio:
-        server = grpc.aio.server(interceptors=chain, options=server_options(conf))
+        # Sync handlers axiomod does not wrap (health's Watch, a project's own) run in
+        # this pool instead of blocking the event loop.
+        pool = futures.ThreadPoolExecutor(
+            max_workers=conf.max_workers, thread_name_prefix="grpc-sync"
+        )
+        server = grpc.aio.server(
+            migration_thread_pool=pool, interceptors=chain, options=server_options(conf)
+        )
     else:
         pool = futures.ThreadPoolExecutor(
             max_workers=conf.max_workers, thread_name_prefix="grpc-worker"

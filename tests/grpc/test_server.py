@@ -135,6 +135,9 @@ def test_health_follows_readiness_and_reflection_lists_the_services(served, tmp_
         health = health_pb2_grpc.HealthStub(channel)
         serving = health_pb2.HealthCheckResponse.SERVING
         assert health.Check(health_pb2.HealthCheckRequest(), timeout=10).status == serving
+        watch = health.Watch(health_pb2.HealthCheckRequest(), timeout=10)
+        assert next(watch).status == serving  # Watch works too, on both server kinds
+        watch.cancel()
         (tmp_path / "down").touch()  # the critical check fails from now on
         deadline = time.monotonic() + 15
         while health.Check(health_pb2.HealthCheckRequest(), timeout=10).status == serving:
