@@ -33,7 +33,9 @@ class DomainErrorMiddleware(SyncAndAsyncMiddleware):
     ``{"error": "not_found", "detail": "invoice 7 not found"}`` with 404, and so on down
     the table in :mod:`axiomod.errors`. Any other exception is logged with its traceback
     (logger ``axiomod.errors``) and answered ``500 {"error": "internal", ...}``, never
-    with its text; with ``DEBUG`` on it is left to Django's debug page instead. Place it
+    with its text; with ``DEBUG`` on it is left to Django's debug page instead. The
+    exceptions Django answers itself (``Http404``, ``PermissionDenied``, ``BadRequest``,
+    ``SuspiciousOperation``) keep Django's answers. Place it
     after the metrics and tracing middlewares so they see the final status.
     """
 
@@ -52,11 +54,22 @@ class DomainErrorMiddleware(SyncAndAsyncMiddleware):
         from axiomod.errors import DomainError, describe
 
         if not isinstance(exception, DomainError):
-            if settings.DEBUG:
-                return None
+            if settings.DEBUG or isinstance(exception, _DJANGO_ANSWERED):
+                return None  # Django's own answer (debug page, 404, 403, 400)
             _logger().error("%s %s failed", request.method, request.path, exc_info=exception)
         error = describe(exception)
         return JsonResponse(error.body(), status=error.status)
+
+
+def _django_answered() -> tuple[type[BaseException], ...]:
+    from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+    from django.http import Http404
+    from django.http.multipartparser import MultiPartParserError
+
+    return (Http404, PermissionDenied, BadRequest, SuspiciousOperation, MultiPartParserError)
+
+
+_DJANGO_ANSWERED = _django_answered()
 
 
 def _logger() -> Any:

@@ -1,6 +1,6 @@
 """Views raising each domain error, for tests/core/test_errors.py."""
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.urls import path
 from rest_framework.decorators import api_view
 
@@ -8,6 +8,8 @@ from axiomod import errors
 
 
 def raising(request, name):
+    if name == "http404":
+        raise Http404("no such page")
     if name == "boom":
         raise RuntimeError("secret internal detail: password=hunter2")
     error = getattr(errors, name)

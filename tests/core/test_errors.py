@@ -69,6 +69,11 @@ def test_an_unexpected_exception_is_a_500_without_details_and_is_logged(client, 
     assert "hunter2" in caplog.text  # the operator still gets it
 
 
+@override_settings(ROOT_URLCONF="tests.core.errors_urls", DEBUG=False)
+def test_djangos_own_exceptions_keep_djangos_answers(client):
+    assert client.get("/raise/http404").status_code == 404
+
+
 @override_settings(
     ROOT_URLCONF="tests.core.errors_urls",
     REST_FRAMEWORK={"EXCEPTION_HANDLER": "axiomod.errors.drf_exception_handler"},
