@@ -15,8 +15,9 @@ standard health service (``axiomod_health``) and, with ``reflection``, server re
 listing every service the hooks added.
 
 django-socio-grpc's own ``grpcrunaioserver`` was looked at as the server: it takes its
-interceptors from ``GRPC_FRAMEWORK`` and has no health service, TLS from settings or
-graceful SIGTERM handling; its services are served here through their handler hook.
+interceptors from ``GRPC_FRAMEWORK``, its health service always answers SERVING, and it
+does not drain on SIGTERM; socio services are served here through their handler hook
+(see :mod:`axiomod.grpc.socio`).
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def interceptor_chain(*, asyncio: bool = False) -> list[Any]:
     from axiomod.tracing import grpc as tracing_grpc
 
     chain: list[Any] = []
-    if apps.is_installed("axiomod_metrics"):
+    if apps.is_installed("axiomod_metrics") and settings.best_effort("metrics").grpc:
         from axiomod_metrics.grpc import AsyncMetricsInterceptor, MetricsInterceptor
 
         chain.append(AsyncMetricsInterceptor() if asyncio else MetricsInterceptor())

@@ -36,9 +36,10 @@ logger = logging.getLogger("axiomod.grpc")
 
 def _translate(exc: Exception, request: Any) -> Exception:
     from django_socio_grpc.exceptions import GRPCException
+    from rest_framework.exceptions import APIException
 
-    if isinstance(exc, GRPCException):
-        return exc  # socio's own, already a code
+    if isinstance(exc, APIException):
+        return exc  # socio's and DRF's own (a serializer's ValidationError): socio maps them
     if not isinstance(exc, DomainError):
         logger.error("%s failed", getattr(request, "action", "socio-grpc action"), exc_info=exc)
     error = describe(exc)

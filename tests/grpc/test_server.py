@@ -170,3 +170,48 @@ def test_sigterm_lets_the_call_in_flight_finish_and_exits_0(served):
         assert answers == [b"done"]
     assert served.wait(30) == 0, served.log()[-3000:]
     assert "SIGTERM: stopping" in served.log()
+
+
+@pytest.mark.parametrize("mode", ["--threads", "--asyncio"])
+def test_sigterm_drains_then_lets_calls_finish_then_exits_0(tmp_path, mode):
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "DJANGO_SETTINGS_MODULE": "tests.grpc.project.settings",
+        "AXIOMOD_DRAIN_SECONDS": "1.5",
+    }
+    assert manage("migrate", "--no-input", env=env).returncode == 0
+    answers: list[object] = []
+    with GrpcServer(env, tmp_path / "grpc.log", (mode,)) as server, server.channel() as channel:
+        call = threading.Thread(target=lambda: answers.append(probe(channel, "Slow", b"3")))
+        call.start()
+        time.sleep(0.5)
+        server.terminate()
+        time.sleep(0.5)
+        # Draining: still serving, but health tells the balancers to go elsewhere.
+        health = health_pb2_grpc.HealthStub(channel)
+        status = health.Check(health_pb2.HealthCheckRequest(), timeout=5).status
+        assert status == health_pb2.HealthCheckResponse.NOT_SERVING
+        assert probe(channel, "Slow", b"0") == b"done"
+        call.join(30)
+        assert answers == [b"done"]  # 3 s: longer than the drain, within grace_period
+        assert server.wait(30) == 0, server.log()[-3000:]
+
+
+def test_a_port_in_use_is_a_clear_error(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = manage(
+            "axiomod_grpc",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            env={"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"},
+        )
+    assert result.returncode == 1
+    assert "gRPC server not started" in result.stderr
+    assert "Traceback" not in result.stderr

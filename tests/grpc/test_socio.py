@@ -46,6 +46,9 @@ def test_socio_and_plain_services_share_axiomods_chain(tmp_path):
                 greeter.Hello(socio_app_pb2.GreeterHelloRequest(name="missing"), timeout=10)
             assert missing.value.code() is grpc.StatusCode.NOT_FOUND
             assert "nobody called missing" in missing.value.details()
+            with pytest.raises(grpc.RpcError) as invalid:
+                greeter.Hello(socio_app_pb2.GreeterHelloRequest(name="invalid"), timeout=10)
+            assert invalid.value.code() is grpc.StatusCode.INVALID_ARGUMENT  # socio's mapping
             with pytest.raises(grpc.RpcError) as boom:
                 greeter.Hello(socio_app_pb2.GreeterHelloRequest(name="boom"), timeout=10)
             assert boom.value.code() is grpc.StatusCode.INTERNAL

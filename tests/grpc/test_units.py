@@ -33,3 +33,13 @@ def test_options_carry_size_limits_and_keepalive():
     assert options["grpc.http2.min_ping_interval_without_data_ms"] == 20000
     with grpc_settings():
         assert "grpc.keepalive_time_ms" not in dict(server_options())
+
+
+def test_metrics_interceptor_follows_the_metrics_grpc_setting():
+    from axiomod.grpc.server import interceptor_chain
+    from axiomod_metrics.grpc import MetricsInterceptor
+
+    with override_settings(AXIOMOD={"metrics": {"grpc": False}}):
+        assert not any(isinstance(i, MetricsInterceptor) for i in interceptor_chain())
+    with override_settings(AXIOMOD={}):
+        assert isinstance(interceptor_chain()[0], MetricsInterceptor)

@@ -1,10 +1,12 @@
 """``manage.py axiomod_grpc [--port P] [--asyncio]``: serve the project's gRPC services.
 
 Serves ``AXIOMOD["grpc"]`` with axiomod's interceptors, the health service and (with
-``reflection``) server reflection. On SIGTERM/SIGINT: health answers NOT_SERVING, new
-calls are refused, calls in flight get ``grace_period`` seconds to finish, then the
-process exits 0. A second signal stops at once. Kubernetes: set
-``terminationGracePeriodSeconds`` above ``grace_period``.
+``reflection``) server reflection. On SIGTERM: health answers NOT_SERVING at once and
+calls are still served for ``AXIOMOD["health"]["drain_seconds"]`` (Kubernetes removes
+the pod from its endpoints meanwhile); then new calls are refused, calls in flight get
+``grace_period`` seconds to finish, and the process exits 0. SIGINT skips the drain; a
+second SIGINT stops at once. Kubernetes: set ``terminationGracePeriodSeconds`` above
+``drain_seconds + grace_period``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import asyncio
 import os
 import signal
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -43,7 +46,8 @@ class Command(BaseCommand):
             # A grpc.aio server belongs to the event loop it is made in: built inside it.
             try:
                 return build_server(asyncio=use_asyncio, port=options["port"], host=options["host"])
-            except (OSError, ImportError, ValueError) as exc:
+            except (OSError, RuntimeError, ImportError, ValueError) as exc:
+                # grpcio reports a port it cannot bind as RuntimeError.
                 raise CommandError(f"gRPC server not started: {exc}") from exc
 
         if use_asyncio:
@@ -73,18 +77,37 @@ class Command(BaseCommand):
         self.stdout.write(f"{signal.Signals(signum).name}: stopping, calls in flight may finish")
         self.stdout.flush()
 
-    def _serve(self, built: Any, grace: float) -> None:
-        stop = threading.Event()
+    def _on_signals(self, stop: Callable[[int], None]) -> None:
+        """Install the SIGTERM/SIGINT handlers, before ``serving_started`` is sent.
+
+        The health app wraps the SIGTERM handler it finds when serving starts: SIGTERM
+        first drains (health NOT_SERVING, calls still served for ``drain_seconds``, while
+        Kubernetes takes the pod out of its endpoints), then reaches this one, which stops
+        the server with ``grace_period`` for the calls in flight. The drain's own second
+        SIGTERM is ignored; a second SIGINT (Ctrl-C twice) exits at once.
+        """
         received: list[int] = []
 
         def on_signal(signum: int, frame: Any) -> None:
             if received:
-                os._exit(1)  # a second signal: stop now
+                if signum == signal.SIGINT:
+                    os._exit(1)
+                return
             received.append(signum)
-            stop.set()
+            stop(signum)
 
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
+
+    def _serve(self, built: Any, grace: float) -> None:
+        stop = threading.Event()
+        received: list[int] = []
+
+        def stopping(signum: int) -> None:
+            received.append(signum)
+            stop.set()
+
+        self._on_signals(stopping)
         built.server.start()
         self._started(built)
         while not stop.wait(3600):
@@ -99,14 +122,12 @@ class Command(BaseCommand):
         stop = asyncio.Event()
         received: list[int] = []
 
-        def on_signal(signum: int) -> None:
-            if received:
-                os._exit(1)
+        def stopping(signum: int) -> None:
             received.append(signum)
-            stop.set()
+            loop.call_soon_threadsafe(stop.set)
 
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, on_signal, signum)
+        # signal.signal, not loop.add_signal_handler: the health app's drain wraps it.
+        self._on_signals(stopping)
         await built.server.start()
         self._started(built)
         await stop.wait()

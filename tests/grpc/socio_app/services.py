@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django_socio_grpc import generics
 from django_socio_grpc.decorators import grpc_action
+from rest_framework.exceptions import ValidationError
 
 from axiomod import errors
 
@@ -18,6 +19,8 @@ class GreeterService(generics.GenericService):
 
         if request.name == "missing":
             raise errors.NotFound("nobody called missing")
+        if request.name == "invalid":
+            raise ValidationError({"name": ["not a name"]})  # DRF's, as serializers raise
         if request.name == "boom":
             raise RuntimeError("secret internal detail")
         return GreeterHelloResponse(message=f"hello {request.name}")
