@@ -18,4 +18,5 @@ BENCHMARKS: dict[str, str] = {
     "oidc": "bench.oidc",
     "kafka": "bench.kafka",
     "jobs": "bench.jobs",
+    "grpc": "bench.grpc",
 }

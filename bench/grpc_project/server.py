@@ -1,0 +1,127 @@
+"""The baseline server of ``bench grpc``, and the probes: ``python -m bench.grpc_project.server``.
+
+``--chain none`` (the baseline) is what a service serving the example's ``Invoices``
+without axiomod would run: Django set up with the same project
+(``bench.grpc_project.settings``), a plain ``grpc.server(ThreadPoolExecutor(N))`` with
+``N`` = ``AXIOMOD["grpc"]["max_workers"]`` (the candidate's thread count), the example's
+``InvoicesServicer`` added with the generated ``add_InvoicesServicer_to_server``, no
+interceptors, no server options, no health or reflection service.
+
+``--chain errors,metrics,tracing`` (any non-empty subset, in any order) serves the same
+servicer behind only those parts of axiomod's chain, taken from
+``axiomod.grpc.server.interceptor_chain()`` (so in its order: metrics, tracing, errors) after
+``axiomod.tracing.configure()``, as ``manage.py axiomod_grpc`` does. Tracing needs the
+``OTEL_*`` variables that make the process export. Two more parts isolate the filter
+axiomod hands opentelemetry's interceptor: ``filter`` puts an interceptor outermost that
+only evaluates ``axiomod.tracing.grpc._not_probes()`` on each call's details (as
+opentelemetry's interceptor does first on every call), ``startswith`` one that only
+evaluates a ``str.startswith`` test of the same service names. These are probes for
+attributing the candidate's overhead, not the candidate: that is ``manage.py
+axiomod_grpc`` itself.
+
+Binds 127.0.0.1 on a free port and prints ``serving gRPC on 127.0.0.1:PORT`` once
+started; serves until SIGTERM or SIGINT, then stops at once (no calls are in flight
+when the benchmark stops it) and flushes tracing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from concurrent import futures
+
+PARTS = ("metrics", "tracing", "errors", "filter", "startswith")
+#: Service name prefixes of the probes and tooling that axiomod leaves untraced.
+UNTRACED = ("/grpc.health.v1.Health/", "/grpc.reflection.")
+
+
+def _filter_only(test: object) -> object:
+    """An interceptor that evaluates ``test(details)`` on every call and does nothing else."""
+    import grpc
+
+    class FilterOnly(grpc.ServerInterceptor):
+        def intercept_service(self, continuation, handler_call_details):
+            test(handler_call_details)
+            return continuation(handler_call_details)
+
+    return FilterOnly()
+
+
+def _kind(interceptor: object) -> str:
+    module = type(interceptor).__module__
+    if module.startswith("axiomod_metrics."):
+        return "metrics"
+    if module.startswith("opentelemetry."):
+        return "tracing"
+    if type(interceptor).__name__ == "ErrorInterceptor":
+        return "errors"
+    if type(interceptor).__name__ == "FilterOnly":
+        return "filter/startswith"
+    return f"unexpected {type(interceptor).__qualname__}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.grpc_project.server")
+    parser.add_argument("--chain", default="none", help="none, or parts of: " + ",".join(PARTS))
+    args = parser.parse_args(argv)
+    wanted = set() if args.chain == "none" else set(args.chain.split(","))
+    if not wanted <= set(PARTS):
+        parser.error(f"--chain: unknown part(s) {sorted(wanted - set(PARTS))}")
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.grpc_project.settings")
+    import django
+
+    django.setup()
+    import grpc
+
+    from axiomod import tracing
+    from axiomod.conf import settings
+    from example.invoices.delivery.grpc import invoices_pb2_grpc
+    from example.invoices.delivery.grpc.servicer import InvoicesServicer
+
+    chain: list[object] = []
+    if "filter" in wanted:
+        from axiomod.tracing.grpc import _not_probes
+
+        chain.append(_filter_only(_not_probes()))
+    if "startswith" in wanted:
+        chain.append(_filter_only(lambda details: not details.method.startswith(UNTRACED)))
+    axiomod_parts = wanted - {"filter", "startswith"}
+    if axiomod_parts:
+        from axiomod.grpc.server import interceptor_chain
+
+        tracing.configure()
+        available = interceptor_chain()
+        chain += [i for i in available if _kind(i) in axiomod_parts]
+        missing = axiomod_parts - {_kind(i) for i in chain}
+        if missing:
+            raise SystemExit(
+                f"--chain {args.chain}: axiomod's chain has no {sorted(missing)} here "
+                f"(it has {[_kind(i) for i in available]}; tracing needs OTEL_TRACES_EXPORTER)"
+            )
+
+    pool = futures.ThreadPoolExecutor(max_workers=settings.grpc.max_workers)
+    server = grpc.server(pool, interceptors=chain or None)
+    invoices_pb2_grpc.add_InvoicesServicer_to_server(InvoicesServicer(), server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    if not port:
+        raise SystemExit("could not bind 127.0.0.1")
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+    signal.signal(signal.SIGINT, lambda signum, frame: stop.set())
+    server.start()
+    kinds = ",".join(_kind(i) for i in chain) or "none"
+    print(f"serving gRPC on 127.0.0.1:{port} (chain: {kinds})", flush=True)
+    while not stop.wait(3600):
+        pass
+    server.stop(0).wait()
+    tracing.shutdown()
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
