@@ -19,6 +19,7 @@ from typing import Any
 import grpc
 from grpc import aio
 
+from axiomod.grpc.handlers import HandlerCache
 from axiomod.grpc.handlers import rewrap as _rewrap
 from axiomod.grpc.handlers import split_method as _split
 from axiomod.grpc.handlers import status_code as _code_of
@@ -62,9 +63,13 @@ class MetricsInterceptor(grpc.ServerInterceptor):
 
     def __init__(self) -> None:
         self._recorder = _Recorder()
+        self._cache = HandlerCache()
 
     def intercept_service(self, continuation, handler_call_details):
         handler = continuation(handler_call_details)
+        cached = self._cache.get(handler_call_details.method, handler)
+        if cached is not None:
+            return cached
         service, method = _split(handler_call_details.method)
         if handler is None or service in SKIPPED_SERVICES:
             return handler
@@ -100,7 +105,7 @@ class MetricsInterceptor(grpc.ServerInterceptor):
 
             return unary
 
-        return _rewrap(handler, wrap)
+        return self._cache.put(handler_call_details.method, handler, _rewrap(handler, wrap))
 
 
 class AsyncMetricsInterceptor(aio.ServerInterceptor):
@@ -108,9 +113,13 @@ class AsyncMetricsInterceptor(aio.ServerInterceptor):
 
     def __init__(self) -> None:
         self._recorder = _Recorder()
+        self._cache = HandlerCache()
 
     async def intercept_service(self, continuation, handler_call_details):
         handler = await continuation(handler_call_details)
+        cached = self._cache.get(handler_call_details.method, handler)
+        if cached is not None:
+            return cached
         service, method = _split(handler_call_details.method)
         if handler is None or service in SKIPPED_SERVICES:
             return handler
@@ -155,4 +164,4 @@ class AsyncMetricsInterceptor(aio.ServerInterceptor):
 
             return unary
 
-        return _rewrap(handler, wrap)
+        return self._cache.put(handler_call_details.method, handler, _rewrap(handler, wrap))

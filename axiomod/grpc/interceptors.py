@@ -33,7 +33,7 @@ from grpc import aio
 
 from axiomod.errors import DomainError, describe
 
-from .handlers import rewrap, split_method, status_code
+from .handlers import HandlerCache, rewrap, split_method, status_code
 
 __all__ = [
     "AsyncAuthInterceptor",
@@ -106,8 +106,14 @@ class ErrorInterceptor(grpc.ServerInterceptor):
     around a request, so database connections are recycled the same way.
     """
 
+    def __init__(self) -> None:
+        self._cache = HandlerCache()
+
     def intercept_service(self, continuation: Callable, handler_call_details: Any) -> Any:
         handler = continuation(handler_call_details)
+        cached = self._cache.get(handler_call_details.method, handler)
+        if cached is not None:
+            return cached
         if handler is None or _skipped(handler_call_details):
             return handler
         method = handler_call_details.method
@@ -143,7 +149,7 @@ class ErrorInterceptor(grpc.ServerInterceptor):
 
             return unary
 
-        return rewrap(handler, wrap)
+        return self._cache.put(handler_call_details.method, handler, rewrap(handler, wrap))
 
 
 class _Abort(Exception):  # noqa: N818
@@ -181,8 +187,14 @@ class AsyncErrorInterceptor(aio.ServerInterceptor):
     one runs on the loop. ``request_started``/``request_finished`` are sent around both.
     """
 
+    def __init__(self) -> None:
+        self._cache = HandlerCache()
+
     async def intercept_service(self, continuation: Callable, handler_call_details: Any) -> Any:
         handler = await continuation(handler_call_details)
+        cached = self._cache.get(handler_call_details.method, handler)
+        if cached is not None:
+            return cached
         if handler is None or _skipped(handler_call_details):
             return handler
         method = handler_call_details.method
@@ -232,7 +244,7 @@ class AsyncErrorInterceptor(aio.ServerInterceptor):
 
             return unary
 
-        return rewrap(handler, wrap)
+        return self._cache.put(handler_call_details.method, handler, rewrap(handler, wrap))
 
 
 def _in_thread(behaviour: Callable, streams: bool, fail: Callable) -> Callable:
@@ -293,8 +305,14 @@ def _unauthenticated(exc: Exception) -> str:
 class AuthInterceptor(grpc.ServerInterceptor):
     """Bearer tokens in ``authorization`` metadata, verified by ``axiomod_auth``."""
 
+    def __init__(self) -> None:
+        self._cache = HandlerCache()
+
     def intercept_service(self, continuation: Callable, handler_call_details: Any) -> Any:
         handler = continuation(handler_call_details)
+        cached = self._cache.get(handler_call_details.method, handler)
+        if cached is not None:
+            return cached
         if handler is None or _skipped(handler_call_details):
             return handler
         from axiomod_auth.bearer import authenticate_bearer
@@ -327,15 +345,21 @@ class AuthInterceptor(grpc.ServerInterceptor):
 
             return unary
 
-        return rewrap(handler, wrap)
+        return self._cache.put(handler_call_details.method, handler, rewrap(handler, wrap))
 
 
 class AsyncAuthInterceptor(aio.ServerInterceptor):
     """:class:`AuthInterceptor` for ``grpc.aio``; verification runs in a thread (it may
     fetch keys and look the user up in the database)."""
 
+    def __init__(self) -> None:
+        self._cache = HandlerCache()
+
     async def intercept_service(self, continuation: Callable, handler_call_details: Any) -> Any:
         handler = await continuation(handler_call_details)
+        cached = self._cache.get(handler_call_details.method, handler)
+        if cached is not None:
+            return cached
         if handler is None or _skipped(handler_call_details):
             return handler
         from asgiref.sync import sync_to_async
@@ -374,4 +398,4 @@ class AsyncAuthInterceptor(aio.ServerInterceptor):
 
             return unary
 
-        return rewrap(handler, wrap)
+        return self._cache.put(handler_call_details.method, handler, rewrap(handler, wrap))
