@@ -44,5 +44,5 @@ def test_unknown_command_is_a_usage_error():
 
 
 def test_command_not_yet_available_exits_2(capsys):
-    assert main(["migrate"]) == 2
+    assert main(["generate"]) == 2
     assert "not available" in capsys.readouterr().err

@@ -1,0 +1,206 @@
+"""``manage.py axiomod_migrate create|up|down|status``: Django migrations, with guard rails.
+
+* ``create APP [-n NAME] [--empty | --sql]``: ``makemigrations`` for model changes, or an
+  empty RunPython/RunSQL migration from a template with both directions stubbed.
+* ``up [APP [TARGET]]``: ``migrate``; prints each migration applied.
+* ``down APP [--steps N | --to NAME] [--dry-run] [--yes]``: roll back the last N
+  migrations. Asks first (refuses without ``--yes`` when nobody can answer), shows the
+  SQL with ``--dry-run`` and runs nothing, stops before anything runs at an
+  irreversible migration or a merge it cannot count across.
+* ``status [APP] [--check] [--json]``: applied and pending per app; ``--check`` exits 1
+  when a migration is pending or a model change has no migration.
+
+Exit codes: 0 done, 1 refused or failed (``--check`` findings), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from io import StringIO
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DEFAULT_DB_ALIAS
+
+
+class Command(BaseCommand):
+    help = "Create, apply, roll back and inspect Django migrations."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--database", default=DEFAULT_DB_ALIAS, help="database alias")
+        sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+        create = sub.add_parser("create", help="a migration for model changes, or an empty one")
+        create.add_argument("app", help="app label")
+        create.add_argument("-n", "--name", help="migration name (after the number)")
+        kind = create.add_mutually_exclusive_group()
+        kind.add_argument("--empty", action="store_true", help="RunPython, both directions")
+        kind.add_argument("--sql", action="store_true", help="RunSQL with up and down SQL")
+
+        up = sub.add_parser("up", help="apply pending migrations")
+        up.add_argument("app", nargs="?", help="only this app")
+        up.add_argument("target", nargs="?", help="up to this migration of the app")
+
+        down = sub.add_parser("down", help="roll back the last migrations of an app")
+        down.add_argument("app", help="app label")
+        how = down.add_mutually_exclusive_group()
+        how.add_argument("--steps", type=int, help="how many migrations (default 1)")
+        how.add_argument("--to", help="migration to return to (or 'zero')")
+        down.add_argument("--dry-run", action="store_true", help="print the SQL, change nothing")
+        down.add_argument("-y", "--yes", action="store_true", help="do not ask")
+
+        status = sub.add_parser("status", help="applied and pending migrations")
+        status.add_argument("app", nargs="?", help="only this app")
+        status.add_argument(
+            "--check", action="store_true", help="exit 1 when pending or missing migrations"
+        )
+        status.add_argument("--json", action="store_true", help="machine-readable output")
+
+    def _raw_stdout(self) -> Any:
+        # Django's commands write "Applying x..." with ending="" then " OK": handing them
+        # our OutputWrapper would wrap it again and break those lines.
+        return getattr(self.stdout, "_out", self.stdout)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        getattr(self, f"_{options['action']}")(options)
+
+    # -- create -------------------------------------------------------------------------
+
+    def _create(self, options: dict[str, Any]) -> None:
+        from django.apps import apps
+
+        from axiomod.migrate.templates import write_empty_migration
+
+        app = options["app"]
+        try:
+            apps.get_app_config(app)
+        except LookupError:
+            raise CommandError(f"no installed app with label {app!r}", returncode=2) from None
+        if options["empty"] or options["sql"]:
+            try:
+                path = write_empty_migration(
+                    app, options["name"], "sql" if options["sql"] else "python"
+                )
+            except FileExistsError as exc:
+                raise CommandError(str(exc)) from exc
+            self.stdout.write(f"created {path}")
+            return
+        kwargs = {"name": options["name"]} if options["name"] else {}
+        call_command("makemigrations", app, stdout=self._raw_stdout(), **kwargs)
+
+    # -- up -----------------------------------------------------------------------------
+
+    def _up(self, options: dict[str, Any]) -> None:
+        args = [a for a in (options["app"], options["target"]) if a]
+        call_command(
+            "migrate",
+            *args,
+            database=options["database"],
+            interactive=False,
+            stdout=self._raw_stdout(),
+            verbosity=max(1, options["verbosity"]),
+        )
+
+    # -- down ---------------------------------------------------------------------------
+
+    def _down(self, options: dict[str, Any]) -> None:
+        from axiomod.migrate.history import RollbackRefused, plan_rollback
+
+        app, database = options["app"], options["database"]
+        try:
+            rollback = plan_rollback(
+                app, steps=options["steps"], to=options["to"], database=database
+            )
+        except RollbackRefused as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(f"Rolling {app} back to {rollback.target} unapplies:")
+        for name in rollback.names:
+            self.stdout.write(f"  {name}")
+        if options["dry_run"]:
+            for migration, _ in rollback.steps:
+                sql = StringIO()
+                call_command(
+                    "sqlmigrate",
+                    migration.app_label,
+                    migration.name,
+                    backwards=True,
+                    database=database,
+                    stdout=sql,
+                )
+                self.stdout.write(f"-- {migration.app_label}.{migration.name} (backwards)")
+                self.stdout.write(sql.getvalue().rstrip() or "-- (no SQL: Python only)")
+            self.stdout.write("dry run: nothing was changed")
+            return
+        if not options["yes"]:
+            if not sys.stdin.isatty():
+                raise CommandError(
+                    "rolling back needs confirmation: run it in a terminal, or pass --yes",
+                    returncode=2,
+                )
+            answer = input(f"Roll back {len(rollback.names)} migration(s)? [y/N] ")
+            if answer.strip().lower() not in ("y", "yes"):
+                raise CommandError("not confirmed: nothing was rolled back")
+        call_command(
+            "migrate",
+            app,
+            rollback.target,
+            database=database,
+            interactive=False,
+            stdout=self._raw_stdout(),
+            verbosity=max(1, options["verbosity"]),
+        )
+
+    # -- status -------------------------------------------------------------------------
+
+    def _status(self, options: dict[str, Any]) -> None:
+        from axiomod.migrate.history import RollbackRefused, app_status
+
+        try:
+            found = app_status([options["app"]] if options["app"] else (), options["database"])
+        except RollbackRefused as exc:
+            raise CommandError(str(exc), returncode=2) from exc
+        changes = self._model_changes(options["app"]) if options["check"] else None
+        pending = sum(len(s.pending) for s in found)
+        if options["json"]:
+            document = {
+                "apps": {s.app: {"applied": s.applied, "pending": s.pending} for s in found},
+                "pending": pending,
+            }
+            if changes is not None:
+                document["model_changes_without_migration"] = changes
+            self.stdout.write(json.dumps(document, indent=2))
+        else:
+            for status in found:
+                self.stdout.write(
+                    f"{status.app}: {len(status.applied)} applied, {len(status.pending)} pending"
+                )
+                for name in status.applied:
+                    self.stdout.write(f"  [X] {name}")
+                for name in status.pending:
+                    self.stdout.write(f"  [ ] {name}")
+            if changes:
+                self.stdout.write("models have changes without a migration: " + ", ".join(changes))
+        if options["check"] and (pending or changes):
+            raise CommandError(
+                f"{pending} pending migration(s)"
+                + (
+                    f"; model changes without a migration in {', '.join(changes)}"
+                    if changes
+                    else ""
+                ),
+                returncode=1,
+            )
+
+    def _model_changes(self, app: str | None) -> list[str]:
+        """Apps whose models differ from their migrations (``makemigrations --check``)."""
+        from django.apps import apps
+        from django.db.migrations.autodetector import MigrationAutodetector
+        from django.db.migrations.loader import MigrationLoader
+        from django.db.migrations.state import ProjectState
+
+        loader = MigrationLoader(None, ignore_no_migrations=True)
+        autodetector = MigrationAutodetector(loader.project_state(), ProjectState.from_apps(apps))
+        changes = autodetector.changes(graph=loader.graph)
+        return sorted(label for label in changes if app is None or label == app)
