@@ -198,3 +198,38 @@ def test_outside_a_project_it_says_so(tmp_path):
         timeout=60,
     )
     assert helped.returncode == 0 and "usage: axiomod migrate" in helped.stdout
+
+
+MERGE_BRANCH = """\
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+    operations = [migrations.RunSQL("SELECT 1", "SELECT 1")]
+"""
+MERGE = """\
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0002_left"), ("shop", "0002_right")]
+    operations = []
+"""
+
+
+def test_steps_across_a_merge_migration_are_refused(project):
+    root, _ = project
+    migrations = root / "shop" / "migrations"
+    assert axiomod(project, "migrate", "create", "shop").returncode == 0
+    (migrations / "0002_left.py").write_text(MERGE_BRANCH)
+    (migrations / "0002_right.py").write_text(MERGE_BRANCH)
+    (migrations / "0003_merge.py").write_text(MERGE)
+    assert axiomod(project, "migrate", "up").returncode == 0
+    refused = axiomod(project, "migrate", "down", "shop", "--yes")
+    assert refused.returncode == 1
+    assert "shop.0003_merge is a merge migration" in refused.stderr and "--to" in refused.stderr
+    back = axiomod(project, "migrate", "down", "shop", "--to", "0001_initial", "--yes")
+    assert back.returncode == 0, back.stderr
+    status = axiomod(project, "migrate", "status", "shop")
+    assert "[X] 0001_initial" in status.stdout and "[ ] 0003_merge" in status.stdout
