@@ -46,3 +46,32 @@ def test_unknown_command_is_a_usage_error():
 def test_command_not_yet_available_exits_2(capsys):
     assert main(["generate"]) == 2
     assert "not available" in capsys.readouterr().err
+
+
+def test_validator_runs_through_the_console_script_in_the_example(tmp_path):
+    import json
+    import os
+
+    from tests.servers import ROOT
+
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    result = subprocess.run(
+        [console_script(), "validator", "architecture", "--json"],
+        cwd=Path(ROOT) / "example" / "invoices",  # manage.py is found two levels up
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["ok"] is True and report["checks"][0]["summary"]["files_checked"] > 0
+    bad = subprocess.run(
+        [console_script(), "validator", "architecture", "--config", str(tmp_path / "nope.json")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert bad.returncode == 2
