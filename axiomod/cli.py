@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -102,8 +101,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    cwd = Path(command[1]).parent if command[1].endswith("manage.py") else None
-    return subprocess.run(command, cwd=cwd).returncode
+    if command[1].endswith("manage.py"):
+        os.chdir(Path(command[1]).parent)
+    # exec, not a child process: signals (SIGTERM from Kubernetes, Ctrl-C) and the exit
+    # status are the management command's own, and nothing is left orphaned.
+    os.execv(command[0], command)
+    return 1  # not reached
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ __all__ = [
     "AppStatus",
     "Rollback",
     "RollbackRefused",
+    "UsageError",
     "app_status",
     "irreversible_operations",
     "plan_rollback",
@@ -28,6 +29,10 @@ __all__ = [
 
 class RollbackRefused(Exception):  # noqa: N818  (a refusal, not a failure)
     """The rollback cannot be done as asked; the message says why and what to do."""
+
+
+class UsageError(RollbackRefused):
+    """The request itself is wrong (unknown app or migration, bad count): exit 2."""
 
 
 @dataclass
@@ -50,7 +55,7 @@ def app_status(apps: Sequence[str] = (), database: str = DEFAULT_DB_ALIAS) -> li
     found = []
     for label in labels:
         if label not in executor.loader.migrated_apps:
-            raise RollbackRefused(f"app {label!r} has no migrations")
+            raise UsageError(f"app {label!r} is not installed or has no migrations")
         status = AppStatus(label)
         leaves = [node for node in graph.leaf_nodes() if node[0] == label]
         seen: set[tuple[str, str]] = set()
@@ -62,6 +67,23 @@ def app_status(apps: Sequence[str] = (), database: str = DEFAULT_DB_ALIAS) -> li
                 (status.applied if node in applied else status.pending).append(node[1])
         found.append(status)
     return found
+
+
+def backwards_steps(app: str, target: str, database: str = DEFAULT_DB_ALIAS) -> list[str]:
+    """Migrations that ``migrate APP TARGET`` would unapply (empty when it only applies)."""
+    executor = _executor(database)
+    if app not in executor.loader.migrated_apps:
+        raise UsageError(f"app {app!r} is not installed or has no migrations")
+    name = _resolve(executor.loader, app, target)
+    node = (app, None) if name == "zero" else (app, name)
+    return [f"{m.app_label}.{m.name}" for m, back in executor.migration_plan([node]) if back]
+
+
+def leaf_conflicts(app: str) -> list[str]:
+    """The leaf migrations of ``app`` when there is more than one (a merge is needed)."""
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    leaves = sorted(name for label, name in loader.graph.leaf_nodes() if label == app)
+    return leaves if len(leaves) > 1 else []
 
 
 def irreversible_operations(migration: Any) -> list[str]:
@@ -98,7 +120,7 @@ def plan_rollback(
     executor = _executor(database)
     loader: MigrationLoader = executor.loader
     if app not in loader.migrated_apps:
-        raise RollbackRefused(f"app {app!r} has no migrations")
+        raise UsageError(f"app {app!r} is not installed or has no migrations")
     (status,) = app_status([app], database)
     if not status.applied:
         raise RollbackRefused(f"{app}: no migration is applied, nothing to roll back")
@@ -107,9 +129,9 @@ def plan_rollback(
     else:
         count = 1 if steps is None else steps
         if count < 1:
-            raise RollbackRefused("--steps must be at least 1")
+            raise UsageError("--steps must be at least 1")
         if count > len(status.applied):
-            raise RollbackRefused(
+            raise UsageError(
                 f"{app}: only {len(status.applied)} migration(s) applied, cannot roll back {count}"
             )
         undone = status.applied[-count:]
@@ -143,7 +165,7 @@ def _resolve(loader: MigrationLoader, app: str, name: str) -> str:
     try:
         migration = loader.get_migration_by_prefix(app, name)
     except KeyError:
-        raise RollbackRefused(f"{app} has no migration named {name!r}") from None
+        raise UsageError(f"{app} has no migration named {name!r}") from None
     except Exception as exc:  # AmbiguityError
-        raise RollbackRefused(str(exc)) from exc
+        raise UsageError(str(exc)) from exc
     return migration.name

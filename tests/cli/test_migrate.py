@@ -146,6 +146,16 @@ def test_create_up_status_down_against_a_real_database(project):
     status = axiomod(project, "migrate", "status", "shop")
     assert "[X] 0001_initial" in status.stdout and "[ ] 0002_add_price" in status.stdout
 
+    # up never rolls back; wrong requests are usage errors (exit 2) that change nothing.
+    assert axiomod(project, "migrate", "up").returncode == 0
+    backwards = axiomod(project, "migrate", "up", "shop", "0001")
+    assert backwards.returncode == 2 and "use `down shop --to 0001`" in backwards.stderr
+    assert "price" in columns(project)
+    unknown = axiomod(project, "migrate", "down", "shop", "--to", "0009", "--dry-run")
+    assert unknown.returncode == 2 and "no migration named '0009'" in unknown.stderr
+    alias = axiomod(project, "migrate", "status", "shop", "--database", "nope")
+    assert alias.returncode == 2 and "no such alias" in alias.stderr
+
 
 def test_templates_and_an_irreversible_migration(project):
     root, _ = project

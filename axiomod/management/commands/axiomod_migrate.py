@@ -15,6 +15,7 @@ Exit codes: 0 done, 1 refused or failed (``--check`` findings), 2 usage error.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from io import StringIO
@@ -33,6 +34,7 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
         create = sub.add_parser("create", help="a migration for model changes, or an empty one")
+        self._database_option(create)
         create.add_argument("app", help="app label")
         create.add_argument("-n", "--name", help="migration name (after the number)")
         kind = create.add_mutually_exclusive_group()
@@ -40,10 +42,12 @@ class Command(BaseCommand):
         kind.add_argument("--sql", action="store_true", help="RunSQL with up and down SQL")
 
         up = sub.add_parser("up", help="apply pending migrations")
+        self._database_option(up)
         up.add_argument("app", nargs="?", help="only this app")
         up.add_argument("target", nargs="?", help="up to this migration of the app")
 
         down = sub.add_parser("down", help="roll back the last migrations of an app")
+        self._database_option(down)
         down.add_argument("app", help="app label")
         how = down.add_mutually_exclusive_group()
         how.add_argument("--steps", type=int, help="how many migrations (default 1)")
@@ -52,11 +56,19 @@ class Command(BaseCommand):
         down.add_argument("-y", "--yes", action="store_true", help="do not ask")
 
         status = sub.add_parser("status", help="applied and pending migrations")
+        self._database_option(status)
         status.add_argument("app", nargs="?", help="only this app")
         status.add_argument(
             "--check", action="store_true", help="exit 1 when pending or missing migrations"
         )
         status.add_argument("--json", action="store_true", help="machine-readable output")
+
+    @staticmethod
+    def _database_option(parser: Any) -> None:
+        # Also after the action (`status app --database x`), where people put it.
+        parser.add_argument(
+            "--database", default=argparse.SUPPRESS, help="database alias (default: default)"
+        )
 
     def _raw_stdout(self) -> Any:
         # Django's commands write "Applying x..." with ending="" then " OK": handing them
@@ -64,7 +76,23 @@ class Command(BaseCommand):
         return getattr(self.stdout, "_out", self.stdout)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        getattr(self, f"_{options['action']}")(options)
+        from django.db import connections
+        from django.utils.connection import ConnectionDoesNotExist
+
+        from axiomod.migrate.history import RollbackRefused, UsageError
+
+        try:
+            connections[options["database"]]
+        except ConnectionDoesNotExist:
+            raise CommandError(
+                f"--database {options['database']!r}: no such alias in DATABASES", returncode=2
+            ) from None
+        try:
+            getattr(self, f"_{options['action']}")(options)
+        except UsageError as exc:
+            raise CommandError(str(exc), returncode=2) from exc
+        except RollbackRefused as exc:
+            raise CommandError(str(exc), returncode=1) from exc
 
     # -- create -------------------------------------------------------------------------
 
@@ -77,22 +105,54 @@ class Command(BaseCommand):
         try:
             apps.get_app_config(app)
         except LookupError:
-            raise CommandError(f"no installed app with label {app!r}", returncode=2) from None
+            raise CommandError(f"app {app!r} is not installed", returncode=2) from None
+        from axiomod.migrate.history import leaf_conflicts
+
         if options["empty"] or options["sql"]:
-            try:
-                path = write_empty_migration(
-                    app, options["name"], "sql" if options["sql"] else "python"
+            conflicts = leaf_conflicts(app)
+            if conflicts:
+                raise CommandError(
+                    f"{app} has conflicting migrations ({', '.join(conflicts)}): merge them "
+                    f"first with `python manage.py makemigrations --merge {app}`"
                 )
+            kind = "sql" if options["sql"] else "python"
+            try:
+                path = write_empty_migration(app, options["name"], kind)
             except FileExistsError as exc:
                 raise CommandError(str(exc)) from exc
+            except (KeyError, ValueError) as exc:  # string.Template: unknown or stray $
+                from axiomod.migrate.templates import find_template
+
+                raise CommandError(
+                    f"migration template {find_template(kind)} is invalid: {exc!r} (use "
+                    "$app_label, $dependencies, $description; $$ for a dollar sign)"
+                ) from exc
             self.stdout.write(f"created {path}")
             return
         kwargs = {"name": options["name"]} if options["name"] else {}
-        call_command("makemigrations", app, stdout=self._raw_stdout(), **kwargs)
+        # Without a terminal, makemigrations' questions (a new non-null field...) end it
+        # with their message instead of waiting for an answer nobody can give.
+        call_command(
+            "makemigrations",
+            app,
+            interactive=sys.stdin.isatty(),
+            stdout=self._raw_stdout(),
+            **kwargs,
+        )
 
     # -- up -----------------------------------------------------------------------------
 
     def _up(self, options: dict[str, Any]) -> None:
+        from axiomod.migrate.history import UsageError, backwards_steps
+
+        if options["app"] and options["target"]:
+            behind = backwards_steps(options["app"], options["target"], options["database"])
+            if behind:
+                raise UsageError(
+                    f"up {options['app']} {options['target']} would unapply "
+                    f"{', '.join(behind)}: use `down {options['app']} --to "
+                    f"{options['target']}` (it asks first and checks reversibility)"
+                )
         args = [a for a in (options["app"], options["target"]) if a]
         call_command(
             "migrate",
@@ -106,20 +166,19 @@ class Command(BaseCommand):
     # -- down ---------------------------------------------------------------------------
 
     def _down(self, options: dict[str, Any]) -> None:
-        from axiomod.migrate.history import RollbackRefused, plan_rollback
+        from axiomod.migrate.history import plan_rollback
 
         app, database = options["app"], options["database"]
-        try:
-            rollback = plan_rollback(
-                app, steps=options["steps"], to=options["to"], database=database
-            )
-        except RollbackRefused as exc:
-            raise CommandError(str(exc)) from exc
+        rollback = plan_rollback(app, steps=options["steps"], to=options["to"], database=database)
         self.stdout.write(f"Rolling {app} back to {rollback.target} unapplies:")
         for name in rollback.names:
             self.stdout.write(f"  {name}")
         if options["dry_run"]:
             for migration, _ in rollback.steps:
+                self.stdout.write(f"-- {migration.app_label}.{migration.name} (backwards)")
+                if not migration.operations:
+                    self.stdout.write("-- (no operations)")
+                    continue
                 sql = StringIO()
                 call_command(
                     "sqlmigrate",
@@ -128,9 +187,9 @@ class Command(BaseCommand):
                     backwards=True,
                     database=database,
                     stdout=sql,
+                    stderr=StringIO(),
                 )
-                self.stdout.write(f"-- {migration.app_label}.{migration.name} (backwards)")
-                self.stdout.write(sql.getvalue().rstrip() or "-- (no SQL: Python only)")
+                self.stdout.write(sql.getvalue().rstrip() or "-- (no SQL: Python code only)")
             self.stdout.write("dry run: nothing was changed")
             return
         if not options["yes"]:
@@ -139,7 +198,10 @@ class Command(BaseCommand):
                     "rolling back needs confirmation: run it in a terminal, or pass --yes",
                     returncode=2,
                 )
-            answer = input(f"Roll back {len(rollback.names)} migration(s)? [y/N] ")
+            try:
+                answer = input(f"Roll back {len(rollback.names)} migration(s)? [y/N] ")
+            except EOFError:
+                answer = ""
             if answer.strip().lower() not in ("y", "yes"):
                 raise CommandError("not confirmed: nothing was rolled back")
         call_command(
@@ -155,12 +217,9 @@ class Command(BaseCommand):
     # -- status -------------------------------------------------------------------------
 
     def _status(self, options: dict[str, Any]) -> None:
-        from axiomod.migrate.history import RollbackRefused, app_status
+        from axiomod.migrate.history import app_status
 
-        try:
-            found = app_status([options["app"]] if options["app"] else (), options["database"])
-        except RollbackRefused as exc:
-            raise CommandError(str(exc), returncode=2) from exc
+        found = app_status([options["app"]] if options["app"] else (), options["database"])
         changes = self._model_changes(options["app"]) if options["check"] else None
         pending = sum(len(s.pending) for s in found)
         if options["json"]:
