@@ -132,7 +132,15 @@ from typing import Any
 
 from bench.harness import REPO_ROOT, Figure, Options, benchmark, cpu_ns_of
 from bench.harness import note as say
-from bench.support import free_port, migrate, seed_invoices
+from bench.support import (
+    free_port,
+    log_tail,
+    migrate,
+    seed_invoices,
+    spawn,
+    stop_group,
+    uncommitted,
+)
 
 SETTINGS = "bench.grpc_project.settings"
 SERVICE = "axiomod.example.invoices.v1.Invoices"
@@ -172,26 +180,6 @@ _READY = re.compile(r"serving gRPC .*?on 127\.0\.0\.1:(\d+)")
 # --------------------------------------------------------------------------- servers
 
 
-def _parent_death_signal() -> Any:
-    """A ``preexec_fn``: in the child before exec, SIGKILL it if this process dies first.
-
-    libc is bound here, in the parent: the child of a process with gRPC threads (the
-    receivers) should do as little as possible between fork and exec (no import, no
-    dlopen).
-    """
-    try:
-        import ctypes
-
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-
-    def set_it() -> None:
-        prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-    return set_it
-
-
 @dataclass
 class _Server:
     """One gRPC server subprocess in its own process group."""
@@ -206,16 +194,7 @@ class _Server:
     port: int = 0
 
     def start(self) -> None:
-        with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(
-                self.command,
-                cwd=REPO_ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                preexec_fn=_parent_death_signal(),
-            )
+        self.process = spawn(self.command, self.env, self.log_path)
 
     @property
     def pid(self) -> int:
@@ -223,10 +202,7 @@ class _Server:
         return self.process.pid
 
     def log_tail(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-3000:]
-        except OSError:
-            return "(no log)"
+        return log_tail(self.log_path)
 
     def wait_ready(self, deadline: float) -> None:
         assert self.process is not None
@@ -246,18 +222,7 @@ class _Server:
             )
 
     def stop(self) -> None:
-        """SIGTERM, then SIGKILL to whatever is left of its group."""
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                self.process.terminate()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.process.wait(10)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(10)
+        stop_group(self.process, timeout=10)
 
 
 def _clean_env(database: str, workers: int) -> dict[str, str]:
@@ -309,22 +274,6 @@ _UNDER_TEST = (
     "axiomod_metrics/grpc.py",
     "example",
 )
-
-
-def _uncommitted() -> list[str] | None:
-    """Files of the code under test that differ from the commit (None without git)."""
-    try:
-        result = subprocess.run(
-            ["git", "status", "--porcelain", "--", *_UNDER_TEST],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return [line[3:] for line in result.stdout.splitlines()]
 
 
 def _versions() -> dict[str, str | None]:
@@ -779,7 +728,7 @@ def run(options: Options) -> Iterator[Figure]:
     from example.invoices.delivery.grpc import invoices_pb2, invoices_pb2_grpc
     from tests.otlp_receiver import OtlpReceiver
 
-    uncommitted = _uncommitted()  # read before the servers load the code
+    uncommitted_files = uncommitted(*_UNDER_TEST)  # read before the servers load the code
     workdir = Path(tempfile.mkdtemp(prefix="axiomod-bench-grpc-"))
     database = f"sqlite:///{workdir / 'bench.sqlite3'}"
     env = _clean_env(database, args.workers)
@@ -936,7 +885,7 @@ def run(options: Options) -> Iterator[Figure]:
             **common,
             "spans_received": spans[CANDIDATE],
             "grpc_requests_total": counted,
-            "uncommitted": uncommitted,
+            "uncommitted": uncommitted_files,
             "versions": _versions(),
         },
     )

@@ -93,8 +93,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.harness import REPO_ROOT, Figure, Options, Timing, benchmark, cpu_ns_of
+from bench.harness import Figure, Options, Timing, benchmark, cpu_ns_of
 from bench.harness import note as say
+from bench.support import log_tail, spawn, stop_group, uncommitted
 
 REDIS = "redis://127.0.0.1:6379"
 BASELINE_DB, CANDIDATE_DB = 14, 15
@@ -140,14 +141,6 @@ _RECORDED_CONF = (
 # --------------------------------------------------------------------------- workers
 
 
-def _set_parent_death_signal() -> None:
-    """In the child before exec: SIGKILL it if this process dies without cleaning up."""
-    with contextlib.suppress(Exception):
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-
 @dataclass
 class _Worker:
     """One ``celery worker`` subprocess in its own process group."""
@@ -165,16 +158,7 @@ class _Worker:
         if pool == "prefork":
             command += ["--concurrency", "1"]
         command += ["--without-mingle", "--without-gossip", "--without-heartbeat"]
-        with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(
-                command,
-                cwd=REPO_ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                preexec_fn=_set_parent_death_signal,  # no threads here yet
-            )
+        self.process = spawn(command, self.env, self.log_path)
 
     @property
     def node_name(self) -> str:
@@ -186,10 +170,7 @@ class _Worker:
         return self.process.pid
 
     def log_tail(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-3000:]
-        except OSError:
-            return "(no log)"
+        return log_tail(self.log_path)
 
     def check_alive(self) -> None:
         if self.process is not None and self.process.poll() is not None:
@@ -198,18 +179,8 @@ class _Worker:
             )
 
     def stop(self) -> None:
-        """SIGTERM (warm shutdown), then SIGKILL to whatever is left of its group."""
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                self.process.terminate()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.process.wait(15)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.process.pid, signal.SIGKILL)  # a pool child left behind
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(15)
+        """SIGTERM (warm shutdown), then SIGKILL to a pool child left behind."""
+        stop_group(self.process, timeout=15)
 
 
 def _clean_env() -> dict[str, str]:
@@ -295,25 +266,6 @@ def _flush(*urls: str) -> None:
             raise RuntimeError(f"no Redis at {url}: {exc}") from None
         finally:
             client.close()
-
-
-def _uncommitted(path: str) -> list[str] | None:
-    """Files under ``path`` that differ from the commit (``git status``; None without git).
-
-    The environment line names the commit; this says whether the code measured was it.
-    """
-    try:
-        result = subprocess.run(
-            ["git", "status", "--porcelain", "--", path],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return [line[3:] for line in result.stdout.splitlines()]
 
 
 # --------------------------------------------------------------------------- clients
@@ -511,7 +463,7 @@ def run(options: Options) -> Iterator[Figure]:
     if probes:
         say("jobs: probing a changed candidate (--candidate-conf/--without-metrics)")
 
-    uncommitted = _uncommitted("axiomod_jobs")  # read when the workers load the code
+    uncommitted_files = uncommitted("axiomod_jobs")  # read when the workers load the code
     workdir = Path(tempfile.mkdtemp(prefix="axiomod-bench-jobs-"))
     base_env = _clean_env()
     baseline = _Worker(
@@ -625,7 +577,7 @@ def run(options: Options) -> Iterator[Figure]:
         "target_overhead_pct_max": TARGET_OVERHEAD_PCT,
         "target_overhead_met": p50[1] / p50[0] - 1 < TARGET_OVERHEAD_PCT / 100,
         "worker_conf": conf,
-        "axiomod_jobs_uncommitted": uncommitted,
+        "axiomod_jobs_uncommitted": uncommitted_files,
         "versions": versions,
     }
     yield _latency_figure("jobs.roundtrip.p50", 50, base, cand, names, {**common, **targets})
