@@ -17,10 +17,8 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import grpc
-from grpc import aio
 
-from axiomod.grpc.handlers import HandlerCache
-from axiomod.grpc.handlers import rewrap as _rewrap
+from axiomod.grpc.handlers import AsyncWrappingInterceptor, WrappingInterceptor
 from axiomod.grpc.handlers import split_method as _split
 from axiomod.grpc.handlers import status_code as _code_of
 
@@ -58,21 +56,22 @@ class _Recorder:
         children[1].observe(seconds)
 
 
-class MetricsInterceptor(grpc.ServerInterceptor):
-    """For synchronous ``grpc.server(..., interceptors=[MetricsInterceptor()])``."""
+class _Recording:
+    """The recorder both flavours share; probes (health, reflection) are not recorded."""
 
     def __init__(self) -> None:
+        super().__init__()
         self._recorder = _Recorder()
-        self._cache = HandlerCache()
 
-    def intercept_service(self, continuation, handler_call_details):
-        handler = continuation(handler_call_details)
-        cached = self._cache.get(handler_call_details.method, handler)
-        if cached is not None:
-            return cached
-        service, method = _split(handler_call_details.method)
-        if handler is None or service in SKIPPED_SERVICES:
-            return handler
+    def skip(self, method: str) -> bool:
+        return _split(method)[0] in SKIPPED_SERVICES
+
+
+class MetricsInterceptor(_Recording, WrappingInterceptor):
+    """For synchronous ``grpc.server(..., interceptors=[MetricsInterceptor()])``."""
+
+    def wrapper(self, full_method: str) -> Callable[[Callable, bool], Callable]:
+        service, method = _split(full_method)
         record = self._recorder.record
 
         def wrap(behaviour: Callable, streams: bool) -> Callable:
@@ -105,24 +104,14 @@ class MetricsInterceptor(grpc.ServerInterceptor):
 
             return unary
 
-        return self._cache.put(handler_call_details.method, handler, _rewrap(handler, wrap))
+        return wrap
 
 
-class AsyncMetricsInterceptor(aio.ServerInterceptor):
+class AsyncMetricsInterceptor(_Recording, AsyncWrappingInterceptor):
     """For ``grpc.aio.server(interceptors=[AsyncMetricsInterceptor()])``."""
 
-    def __init__(self) -> None:
-        self._recorder = _Recorder()
-        self._cache = HandlerCache()
-
-    async def intercept_service(self, continuation, handler_call_details):
-        handler = await continuation(handler_call_details)
-        cached = self._cache.get(handler_call_details.method, handler)
-        if cached is not None:
-            return cached
-        service, method = _split(handler_call_details.method)
-        if handler is None or service in SKIPPED_SERVICES:
-            return handler
+    def wrapper(self, full_method: str) -> Callable[[Callable, bool], Callable]:
+        service, method = _split(full_method)
         record = self._recorder.record
 
         def wrap(behaviour: Callable, streams: bool) -> Callable:
@@ -164,4 +153,4 @@ class AsyncMetricsInterceptor(aio.ServerInterceptor):
 
             return unary
 
-        return self._cache.put(handler_call_details.method, handler, _rewrap(handler, wrap))
+        return wrap

@@ -13,8 +13,16 @@ from collections.abc import Callable
 from typing import Any
 
 import grpc
+from grpc import aio
 
-__all__ = ["HandlerCache", "rewrap", "split_method", "status_code"]
+__all__ = [
+    "AsyncWrappingInterceptor",
+    "HandlerCache",
+    "WrappingInterceptor",
+    "rewrap",
+    "split_method",
+    "status_code",
+]
 
 
 def split_method(full_method: str) -> tuple[str, str]:
@@ -82,3 +90,46 @@ class HandlerCache:
         if len(self._items) < self._limit or method in self._items:
             self._items[method] = (handler, wrapped)
         return wrapped
+
+
+class _Wrapping:
+    """What axiomod's server interceptors share: wrap each method's handler once.
+
+    A subclass says which methods it leaves alone (:meth:`skip`) and how it wraps a
+    behaviour (:meth:`wrapper`, given the full method name); the continuation call, the
+    cache and :func:`rewrap` are done here, for the sync and the ``grpc.aio`` flavours.
+    """
+
+    def __init__(self) -> None:
+        self._cache = HandlerCache()
+
+    def skip(self, method: str) -> bool:
+        return False
+
+    def wrapper(self, method: str) -> Callable[[Callable, bool], Callable]:
+        raise NotImplementedError  # each interceptor's own wrapping
+
+    def _wrapped(self, method: str, handler: Any) -> Any:
+        if handler is None:
+            return None
+        cached = self._cache.get(method, handler)
+        if cached is not None:
+            return cached
+        wrapped = handler if self.skip(method) else rewrap(handler, self.wrapper(method))
+        return self._cache.put(method, handler, wrapped)
+
+
+class WrappingInterceptor(_Wrapping, grpc.ServerInterceptor):
+    """Base of a synchronous server interceptor that wraps behaviours."""
+
+    def intercept_service(self, continuation: Callable, handler_call_details: Any) -> Any:
+        method = handler_call_details.method
+        return self._wrapped(method, continuation(handler_call_details))
+
+
+class AsyncWrappingInterceptor(_Wrapping, aio.ServerInterceptor):
+    """Base of a ``grpc.aio`` server interceptor that wraps behaviours."""
+
+    async def intercept_service(self, continuation: Callable, handler_call_details: Any) -> Any:
+        method = handler_call_details.method
+        return self._wrapped(method, await continuation(handler_call_details))

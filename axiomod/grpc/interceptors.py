@@ -29,11 +29,15 @@ from typing import Any
 import grpc
 from asgiref.sync import sync_to_async
 from django.core.signals import request_finished, request_started
-from grpc import aio
 
 from axiomod.errors import DomainError, describe
 
-from .handlers import HandlerCache, rewrap, split_method, status_code
+from .handlers import (
+    AsyncWrappingInterceptor,
+    WrappingInterceptor,
+    split_method,
+    status_code,
+)
 
 __all__ = [
     "AsyncAuthInterceptor",
@@ -65,8 +69,11 @@ def current_claims() -> dict[str, Any] | None:
     return found[1] if found else None
 
 
-def _skipped(handler_call_details: Any) -> bool:
-    return split_method(handler_call_details.method)[0].startswith(PASS_THROUGH)
+class _PassThrough:
+    """Health and reflection calls are passed through untouched."""
+
+    def skip(self, method: str) -> bool:
+        return split_method(method)[0].startswith(PASS_THROUGH)
 
 
 def _code(error: DomainError) -> grpc.StatusCode:
@@ -98,7 +105,7 @@ def _finished() -> None:
     request_finished.send(sender=SENDER)
 
 
-class ErrorInterceptor(grpc.ServerInterceptor):
+class ErrorInterceptor(_PassThrough, WrappingInterceptor):
     """Domain errors -> status codes, on a synchronous ``grpc.server``.
 
     Innermost in the chain, it is also the call's boundary for Django: it sends
@@ -106,17 +113,7 @@ class ErrorInterceptor(grpc.ServerInterceptor):
     around a request, so database connections are recycled the same way.
     """
 
-    def __init__(self) -> None:
-        self._cache = HandlerCache()
-
-    def intercept_service(self, continuation: Callable, handler_call_details: Any) -> Any:
-        handler = continuation(handler_call_details)
-        cached = self._cache.get(handler_call_details.method, handler)
-        if cached is not None:
-            return cached
-        if handler is None or _skipped(handler_call_details):
-            return handler
-        method = handler_call_details.method
+    def wrapper(self, method: str) -> Callable[[Callable, bool], Callable]:
 
         def wrap(behaviour: Callable, streams: bool) -> Callable:
             if streams:
@@ -149,7 +146,7 @@ class ErrorInterceptor(grpc.ServerInterceptor):
 
             return unary
 
-        return self._cache.put(handler_call_details.method, handler, rewrap(handler, wrap))
+        return wrap
 
 
 class _Abort(Exception):  # noqa: N818
@@ -179,7 +176,7 @@ def _is_async(behaviour: Callable) -> bool:
     return inspect.iscoroutinefunction(behaviour) or inspect.isasyncgenfunction(behaviour)
 
 
-class AsyncErrorInterceptor(aio.ServerInterceptor):
+class AsyncErrorInterceptor(_PassThrough, AsyncWrappingInterceptor):
     """Domain errors -> status codes, on a ``grpc.aio`` server.
 
     A synchronous servicer method (protoc's generated base classes are synchronous) runs
@@ -187,17 +184,7 @@ class AsyncErrorInterceptor(aio.ServerInterceptor):
     one runs on the loop. ``request_started``/``request_finished`` are sent around both.
     """
 
-    def __init__(self) -> None:
-        self._cache = HandlerCache()
-
-    async def intercept_service(self, continuation: Callable, handler_call_details: Any) -> Any:
-        handler = await continuation(handler_call_details)
-        cached = self._cache.get(handler_call_details.method, handler)
-        if cached is not None:
-            return cached
-        if handler is None or _skipped(handler_call_details):
-            return handler
-        method = handler_call_details.method
+    def wrapper(self, method: str) -> Callable[[Callable, bool], Callable]:
 
         async def fail(exc: Exception, context: Any) -> None:
             if isinstance(exc, _Abort):
@@ -244,7 +231,7 @@ class AsyncErrorInterceptor(aio.ServerInterceptor):
 
             return unary
 
-        return self._cache.put(handler_call_details.method, handler, rewrap(handler, wrap))
+        return wrap
 
 
 def _in_thread(behaviour: Callable, streams: bool, fail: Callable) -> Callable:
@@ -302,19 +289,10 @@ def _unauthenticated(exc: Exception) -> str:
     return f"invalid_token ({code}): {exc}"
 
 
-class AuthInterceptor(grpc.ServerInterceptor):
+class AuthInterceptor(_PassThrough, WrappingInterceptor):
     """Bearer tokens in ``authorization`` metadata, verified by ``axiomod_auth``."""
 
-    def __init__(self) -> None:
-        self._cache = HandlerCache()
-
-    def intercept_service(self, continuation: Callable, handler_call_details: Any) -> Any:
-        handler = continuation(handler_call_details)
-        cached = self._cache.get(handler_call_details.method, handler)
-        if cached is not None:
-            return cached
-        if handler is None or _skipped(handler_call_details):
-            return handler
+    def wrapper(self, method: str) -> Callable[[Callable, bool], Callable]:
         from axiomod_auth.bearer import authenticate_bearer
         from axiomod_auth.errors import TokenError
 
@@ -345,23 +323,14 @@ class AuthInterceptor(grpc.ServerInterceptor):
 
             return unary
 
-        return self._cache.put(handler_call_details.method, handler, rewrap(handler, wrap))
+        return wrap
 
 
-class AsyncAuthInterceptor(aio.ServerInterceptor):
+class AsyncAuthInterceptor(_PassThrough, AsyncWrappingInterceptor):
     """:class:`AuthInterceptor` for ``grpc.aio``; verification runs in a thread (it may
     fetch keys and look the user up in the database)."""
 
-    def __init__(self) -> None:
-        self._cache = HandlerCache()
-
-    async def intercept_service(self, continuation: Callable, handler_call_details: Any) -> Any:
-        handler = await continuation(handler_call_details)
-        cached = self._cache.get(handler_call_details.method, handler)
-        if cached is not None:
-            return cached
-        if handler is None or _skipped(handler_call_details):
-            return handler
+    def wrapper(self, method: str) -> Callable[[Callable, bool], Callable]:
         from asgiref.sync import sync_to_async
 
         from axiomod_auth.bearer import authenticate_bearer
@@ -398,4 +367,4 @@ class AsyncAuthInterceptor(aio.ServerInterceptor):
 
             return unary
 
-        return self._cache.put(handler_call_details.method, handler, rewrap(handler, wrap))
+        return wrap
