@@ -18,7 +18,7 @@ from typing import Any
 
 import grpc
 
-from axiomod.grpc.handlers import AsyncWrappingInterceptor, WrappingInterceptor
+from axiomod.grpc.handlers import AsyncWrappingInterceptor, WrappingInterceptor, stream_items
 from axiomod.grpc.handlers import split_method as _split
 from axiomod.grpc.handlers import status_code as _code_of
 
@@ -121,13 +121,8 @@ class AsyncMetricsInterceptor(_Recording, AsyncWrappingInterceptor):
                     start = time.perf_counter()
                     error = None
                     try:
-                        result = behaviour(request, context)
-                        if hasattr(result, "__aiter__"):
-                            async for item in result:
-                                yield item
-                        else:
-                            for item in await result if hasattr(result, "__await__") else result:
-                                yield item
+                        async for item in stream_items(behaviour(request, context)):
+                            yield item
                     except BaseException as exc:
                         error = exc
                         raise

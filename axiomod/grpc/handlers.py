@@ -9,7 +9,7 @@ auth and error interceptors alike.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import grpc
@@ -22,6 +22,7 @@ __all__ = [
     "rewrap",
     "split_method",
     "status_code",
+    "stream_items",
 ]
 
 
@@ -90,6 +91,19 @@ class HandlerCache:
         if len(self._items) < self._limit or method in self._items:
             self._items[method] = (handler, wrapped)
         return wrapped
+
+
+async def stream_items(result: Any) -> AsyncIterator[Any]:
+    """The items of a streaming behaviour's result under ``grpc.aio``, whatever its form:
+    an async iterator, a coroutine giving one (or a plain iterable), or an iterable."""
+    if not hasattr(result, "__aiter__") and hasattr(result, "__await__"):
+        result = await result
+    if hasattr(result, "__aiter__"):
+        async for item in result:
+            yield item
+    else:
+        for item in result:
+            yield item
 
 
 class _Wrapping:

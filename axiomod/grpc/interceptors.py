@@ -37,6 +37,7 @@ from .handlers import (
     WrappingInterceptor,
     split_method,
     status_code,
+    stream_items,
 )
 
 __all__ = [
@@ -204,15 +205,8 @@ class AsyncErrorInterceptor(_PassThrough, AsyncWrappingInterceptor):
                 async def streaming(request: Any, context: Any) -> AsyncIterator[Any]:
                     await signal_started()
                     try:
-                        result = behaviour(request, context)
-                        if not hasattr(result, "__aiter__"):  # a coroutine giving the stream
-                            result = await result
-                        if hasattr(result, "__aiter__"):
-                            async for item in result:
-                                yield item
-                        else:
-                            for item in result:
-                                yield item
+                        async for item in stream_items(behaviour(request, context)):
+                            yield item
                     except Exception as exc:
                         await fail(exc, context)
                     finally:
@@ -350,13 +344,8 @@ class AsyncAuthInterceptor(_PassThrough, AsyncWrappingInterceptor):
 
                 async def streaming(request: Any, context: Any) -> AsyncIterator[Any]:
                     _identity.set(await identify(context))
-                    result = behaviour(request, context)
-                    if hasattr(result, "__aiter__"):
-                        async for item in result:
-                            yield item
-                    else:
-                        for item in await result if hasattr(result, "__await__") else result:
-                            yield item
+                    async for item in stream_items(behaviour(request, context)):
+                        yield item
 
                 return streaming
 
