@@ -2,7 +2,8 @@
 
 Ids: ``axiomod.E001`` unknown key, ``E002`` wrong type, ``E003`` invalid or out-of-range
 value, ``E004`` missing required value, ``W001`` a section whose app is not installed;
-``E060`` a gRPC handler that cannot be imported, ``E070`` an unknown database alias in
+``E005`` a scaffold templates directory that does not exist, ``E060`` a gRPC handler
+that cannot be imported, ``E070`` an unknown database alias in
 ``db.replicas``. Each app registers its own checks in its ``checks.py`` with ids from
 its own range (see docs/configuration.md).
 """
@@ -88,6 +89,17 @@ def _check_core_references() -> Iterable[CheckMessage]:
                 obj="settings.AXIOMOD",
                 id="axiomod.E060",
             )
+    from axiomod.scaffold.overrides import templates_dir
+
+    try:
+        templates_dir()
+    except ValueError as exc:
+        yield Error(
+            f"{exc}.",
+            hint="Create it, or remove the setting to use the package's templates.",
+            obj="settings.AXIOMOD",
+            id="axiomod.E005",
+        )
 
 
 def _is_replica_router(entry: Any) -> bool:

@@ -1,14 +1,16 @@
 """The ``axiomod`` console script.
 
-``axiomod migrate ...`` and ``axiomod validator ...`` run the project's management
-commands (``axiomod_migrate``, ``axiomod_validate``), so the CLI and ``manage.py`` are
-one implementation. The project is the nearest directory, from the current one upwards,
-holding a ``manage.py``; failing that, ``DJANGO_SETTINGS_MODULE`` through
-``python -m django``. Outside a project the CLI says so. Exit codes: 0 ok, 1 findings
-or failure, 2 usage error (or no project).
+``axiomod migrate ...``, ``axiomod validator ...`` and ``axiomod generate ...`` run the
+project's management commands (``axiomod_migrate``, ``axiomod_validate``,
+``axiomod_generate``), so the CLI and ``manage.py`` are one implementation; ``axiomod new``
+runs outside any project and renders the project template. The project is the nearest
+directory, from the current one upwards, holding a ``manage.py``; failing that,
+``DJANGO_SETTINGS_MODULE`` through ``python -m django``. Outside a project the CLI says
+so. Exit codes: 0 ok, 1 findings or failure, 2 usage error (or no project).
 
 Click and Typer were looked at: argparse already parses the top level here, and
-everything below ``migrate``/``validator`` is parsed by the management command itself,
+everything below ``migrate``/``validator``/``generate`` is parsed by the management
+command itself,
 whose ``--help`` is the reference.
 """
 
@@ -25,9 +27,10 @@ from axiomod import __version__
 COMMANDS = {
     "migrate": ("axiomod_migrate", "create, apply, roll back and inspect migrations"),
     "validator": ("axiomod_validate", "check architecture rules, naming and configuration"),
+    "generate": ("axiomod_generate", "generate modules, services and handlers"),
 }
-PLANNED_COMMANDS = {
-    "generate": "generate modules, services and handlers",
+#: Commands that run outside any project (``new`` creates one).
+STANDALONE_COMMANDS = {
     "new": "create a new axiomod service from the project template",
 }
 
@@ -44,8 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (_, text) in COMMANDS.items():
         sub.add_parser(name, help=text, add_help=False)
-    for name, text in PLANNED_COMMANDS.items():
-        sub.add_parser(name, help=f"{text} (not available in this build)")
+    for name, text in STANDALONE_COMMANDS.items():
+        sub.add_parser(name, help=text, add_help=False)
     return parser
 
 
@@ -78,14 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(f"unrecognized arguments: {' '.join(rest)}")
         parser.print_help()
         return 0
-    if args.command in PLANNED_COMMANDS:
-        if rest:
-            parser.error(f"unrecognized arguments: {' '.join(rest)}")
-        print(
-            f"axiomod {args.command}: not available in axiomod {__version__} yet.",
-            file=sys.stderr,
-        )
-        return 2
+    if args.command == "new":
+        from axiomod.scaffold.project import main as new
+
+        return new(rest)
     management_command, text = COMMANDS[args.command]
     command = project_command(management_command, rest)
     if command is None:

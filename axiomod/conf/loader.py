@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from axiomod_messaging.conf import KafkaSettings
     from axiomod_metrics.conf import MetricsSettings
 
-    from .sections import DatabaseSettings, GrpcSettings, TracingSettings
+    from .sections import DatabaseSettings, GrpcSettings, ScaffoldSettings, TracingSettings
 
 #: Every section of ``AXIOMOD``, by key, as a dotted path so that reading the settings
 #: imports no optional dependency (each app's ``conf`` module is plain Python).
@@ -41,6 +41,7 @@ SECTIONS: dict[str, str] = {
     "kafka": "axiomod_messaging.conf.KafkaSettings",
     "jobs": "axiomod_jobs.conf.JobsSettings",
     "grpc": "axiomod.conf.sections.GrpcSettings",
+    "scaffold": "axiomod.conf.sections.ScaffoldSettings",
 }
 
 #: Sections that describe an external service: absent means "not configured" and the
@@ -114,6 +115,7 @@ class AxiomodSettings:
         kafka: KafkaSettings | None
         jobs: JobsSettings
         grpc: GrpcSettings
+        scaffold: ScaffoldSettings
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

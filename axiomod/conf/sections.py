@@ -277,3 +277,28 @@ class GrpcSettings(Section):
                 "tls_key" if self.tls_key is None else "tls_cert",
                 "tls_cert and tls_key must be set together",
             )
+
+
+def _package(value: str) -> str | None:
+    if value and not all(part.isidentifier() for part in value.split(".")):
+        return f"{value!r} must be a dotted Python package path (or empty for top-level apps)"
+    return None
+
+
+@dataclasses.dataclass(frozen=True)
+class ScaffoldSettings(Section):
+    """Where ``axiomod generate`` writes modules and which templates it renders."""
+
+    title = "Code generation"
+
+    package: str | None = setting(
+        None,
+        doc="Dotted package new modules go in; None means the package of the settings "
+        "module (``example`` for ``example.settings``), empty means top-level apps.",
+        check=_package,
+    )
+    templates_dir: str | None = setting(
+        None,
+        doc="Directory of the project's template overrides, relative to ``BASE_DIR``; "
+        "None means ``templates/axiomod/scaffold`` when it exists.",
+    )

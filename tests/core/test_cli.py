@@ -43,9 +43,11 @@ def test_unknown_command_is_a_usage_error():
     assert "invalid choice" in result.stderr
 
 
-def test_command_not_yet_available_exits_2(capsys):
-    assert main(["generate"]) == 2
-    assert "not available" in capsys.readouterr().err
+def test_generate_outside_a_project_says_so_and_exits_2(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DJANGO_SETTINGS_MODULE", raising=False)
+    assert main(["generate", "module", "--name", "billing"]) == 2
+    assert "not inside a Django project" in capsys.readouterr().err
 
 
 def test_validator_runs_through_the_console_script_in_the_example(tmp_path):

@@ -17,14 +17,14 @@ class InvoiceError(Exception):
     """
 
 
-# The names read as the domain outcome ("invoice not found"); an Error suffix would add
-# nothing but length, and the common base InvoiceError already says what they are.
+# The names read as the domain outcome ("not found"); an Error suffix would add nothing
+# but length, and the common base class already says what they are.
 class InvoiceNotFound(InvoiceError, NotFound):  # noqa: N818
     """No invoice has the requested id."""
 
     def __init__(self, invoice_id: int) -> None:
-        self.invoice_id = invoice_id
-        super().__init__(f"invoice {invoice_id} does not exist")
+        self.invoice_id = missing = invoice_id
+        super().__init__(f"invoice {missing} does not exist")
 
 
 class InvalidInvoice(InvoiceError, InvalidInput):  # noqa: N818

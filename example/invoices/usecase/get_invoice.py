@@ -1,4 +1,4 @@
-"""Fetch one invoice."""
+"""Fetch one of the module's entities."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from example.invoices.repository import InvoiceRepository
 
 
 class GetInvoice:
-    """Return an invoice by id; ``InvoiceNotFound`` propagates for the delivery to map.
+    """Return one by id; the not-found error propagates for the delivery to map.
 
     A class of its own (rather than deliveries calling the repository) so that access
     rules added later, such as "only the owning tenant", have one home.
@@ -17,5 +17,5 @@ class GetInvoice:
         self._repository = repository
 
     def execute(self, invoice_id: int) -> Invoice:
-        """Return the invoice with ``invoice_id`` or raise ``InvoiceNotFound``."""
+        """Return the entity with that id or raise the module's not-found error."""
         return self._repository.get(invoice_id)

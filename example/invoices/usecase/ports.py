@@ -1,7 +1,6 @@
 """Outbound ports of the use cases: what they tell the outside world, not how.
 
-Implementations live in ``infrastructure/`` (metrics today, a Kafka publisher once the
-messaging app lands) and are wired in ``example.invoices.container``.
+Implementations live in ``infrastructure/`` and are wired in the module's ``container``.
 """
 
 from __future__ import annotations
@@ -12,6 +11,6 @@ from example.invoices.entity import Invoice
 
 
 class InvoiceEvents(Protocol):
-    """Told about each invoice after it is stored."""
+    """Told about each new entity after it is stored."""
 
     def created(self, invoice: Invoice) -> None: ...

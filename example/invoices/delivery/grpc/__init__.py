@@ -1,8 +1,8 @@
-"""gRPC delivery of the invoices module: ``Invoices`` (Create/Get/List).
+"""gRPC delivery of the module: one service with Create, Get and List.
 
 ``register`` is listed in ``AXIOMOD["grpc"]["handlers"]`` and served by
-``python manage.py axiomod_grpc``; ``invoices.proto`` is the contract (the generated
-``invoices_pb2*.py`` modules sit next to it).
+``python manage.py axiomod_grpc``; the ``.proto`` file next to it is the contract (the
+generated ``*_pb2*.py`` modules sit beside it).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 
 
 def register(server: Any) -> None:
-    """Add the ``Invoices`` service to ``server`` (a hook of ``AXIOMOD["grpc"]["handlers"]``)."""
+    """Add the service to ``server`` (a hook of ``AXIOMOD["grpc"]["handlers"]``)."""
     from . import invoices_pb2_grpc
     from .servicer import InvoicesServicer
 

@@ -1,1 +1,1 @@
-"""JSON-over-HTTP delivery of the invoices module, written with plain Django views."""
+"""HTTP delivery of the module: a JSON API mounted by the project's urls."""

@@ -1,4 +1,4 @@
-"""Routes of the invoices JSON API, mounted under ``/invoices/`` by the project."""
+"""Routes of the module's JSON API, mounted by the project's urls."""
 
 from django.urls import path
 

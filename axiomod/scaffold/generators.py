@@ -1,0 +1,168 @@
+"""``generate module``, ``generate service`` and ``generate handler``, free of Django.
+
+Each takes the project's root (the directory on ``sys.path`` that holds the package) and
+the dotted package the modules live in, so the same functions serve the management
+command (which reads both from the settings) and ``axiomod new`` (which runs before the
+new project has settings anyone could load). Every check runs before the first write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from .names import ModuleNames, ScaffoldError, camel, check_identifier
+from .render import Generated, compile_protos, plan_tree, polish
+
+__all__ = ["HANDLER_KINDS", "generate_handler", "generate_module", "generate_service"]
+
+HANDLER_KINDS = ("http", "grpc", "kafka", "job")
+
+
+def _package_dir(root: Path, package: str) -> Path:
+    directory = root.joinpath(*package.split(".")) if package else root
+    if package and not (directory / "__init__.py").is_file():
+        raise ScaffoldError(f"package {package!r} not found at {directory} (no __init__.py)")
+    return directory
+
+
+def _finish(result: Generated, root: Path) -> Generated:
+    protos = [path for path in result.written if path.suffix == ".proto"]
+    existed = {path for proto in protos for path in proto.parent.glob(f"{proto.stem}_pb2*")}
+    for path in compile_protos(protos, root):
+        (result.overwritten if path in existed else result.created).append(path)
+    problem = polish(result.written, root)
+    if problem:
+        result.next_steps.append(problem)
+    return result
+
+
+def generate_module(
+    name: str,
+    *,
+    package: str = "",
+    root: Path,
+    entity: str | None = None,
+    templates_dir: Path | None = None,
+    force: bool = False,
+    installed_labels: Iterable[str] = (),
+) -> Generated:
+    """Write a Clean Architecture Django app ``<package>.<name>`` under ``root``.
+
+    Refused (nothing written) when ``name`` is not a lower_snake_case identifier, is a
+    keyword, clashes with the label of an installed app (``installed_labels``), or the
+    module's directory exists and ``force`` is off. With ``force``, the template's files
+    are overwritten and every other file in the module is left alone.
+    """
+    names = ModuleNames.build(name, package=package, entity=entity)
+    if name in set(installed_labels):
+        raise ScaffoldError(
+            f"module name {name!r} is the label of an installed app; Django app labels must be "
+            "unique, choose another name"
+        )
+    target = _package_dir(root, package) / name
+    if target.exists() and not force:
+        raise ScaffoldError(
+            f"{target} already exists; nothing was written (use --force to overwrite the "
+            "generated files)"
+        )
+    plan = plan_tree("module", names.context(), target, override=templates_dir)
+    result = _finish(plan.write(force=force), root)
+    urls = f"{names.app}.delivery.http.urls"
+    result.next_steps[:0] = [
+        f'add "{names.app}" to INSTALLED_APPS',
+        f'add path("{name}/", include("{urls}")) to the project\'s urlpatterns',
+        f'serve its gRPC service: add "{names.app}.delivery.grpc.register" to '
+        'AXIOMOD["grpc"]["handlers"]',
+        f"create its table: python manage.py axiomod_migrate up {name}",
+        f"run its tests: python -m pytest {target.relative_to(root) / 'tests'}",
+    ]
+    return result
+
+
+def _existing_module(root: Path, package: str, module: str) -> tuple[ModuleNames, Path]:
+    check_identifier(module, "module name")
+    names = ModuleNames.build(module, package=package)
+    target = _package_dir(root, package) / module
+    if not (target / "__init__.py").is_file():
+        raise ScaffoldError(
+            f"no module {names.app!r} at {target}; create it with: axiomod generate module "
+            f"--name {module}"
+        )
+    return names, target
+
+
+def _context(names: ModuleNames, name: str, **extra: str) -> dict[str, str]:
+    return {
+        **names.context(),
+        "name": name,
+        "name_camel": camel(name),
+        "name_words": name.replace("_", " "),
+        **extra,
+    }
+
+
+def generate_service(
+    name: str,
+    *,
+    module: str,
+    package: str = "",
+    root: Path,
+    templates_dir: Path | None = None,
+    force: bool = False,
+) -> Generated:
+    """Add ``service/<name>_service.py`` (class ``<Name>Service``) and its unit test."""
+    check_identifier(name, "service name")
+    names, target = _existing_module(root, package, module)
+    plan = plan_tree("service", _context(names, name), target, override=templates_dir)
+    result = _finish(plan.write(force=force), root)
+    result.next_steps.insert(
+        0,
+        f"use it from a use case: from {names.app}.service.{name}_service import "
+        f"{camel(name)}Service",
+    )
+    return result
+
+
+def generate_handler(
+    name: str,
+    *,
+    kind: str,
+    module: str,
+    package: str = "",
+    root: Path,
+    templates_dir: Path | None = None,
+    force: bool = False,
+) -> Generated:
+    """Add a delivery skeleton of ``kind`` (http, grpc, kafka, job) and its test."""
+    if kind not in HANDLER_KINDS:
+        raise ScaffoldError(f"handler kind {kind!r} is not one of {', '.join(HANDLER_KINDS)}")
+    check_identifier(name, "handler name")
+    names, target = _existing_module(root, package, module)
+    context = _context(names, name, topic=f"{module}.{name}")
+    plan = plan_tree(f"handler/{kind}", context, target, override=templates_dir)
+    result = _finish(plan.write(force=force), root)
+    app = names.app
+    steps = {
+        "http": [
+            f"route it in {module}/delivery/http/urls.py: "
+            f'path("{name}/", {name}_views.{camel(name)}View.as_view(), name="{name}") '
+            f"(import: from {app}.delivery.http import {name}_views)"
+        ],
+        "grpc": [
+            f'serve it: add "{app}.delivery.grpc.{name}_servicer.register" to '
+            'AXIOMOD["grpc"]["handlers"]'
+        ],
+        "kafka": [
+            f"register it at start-up: add 'from {app}.delivery.kafka import {name}  "
+            f"# noqa: F401' to {module}/handlers.py",
+            f"consume: python manage.py axiomod_consume --group {module}",
+        ],
+        "job": [
+            f"register it at start-up: add 'from {app}.delivery.jobs import {name}  "
+            f"# noqa: F401' to {module}/jobs.py",
+            f"enqueue it by hand: python manage.py axiomod_jobs run {module}.{name}",
+        ],
+    }[kind]
+    result.next_steps[:0] = steps
+    return result
