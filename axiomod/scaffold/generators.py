@@ -8,6 +8,8 @@ new project has settings anyone could load). Every check runs before the first w
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -61,6 +63,8 @@ def generate_module(
             "unique, choose another name"
         )
     target = _package_dir(root, package) / name
+    if not package:
+        _refuse_shadowing(name, target)
     if target.exists() and not force:
         raise ScaffoldError(
             f"{target} already exists; nothing was written (use --force to overwrite the "
@@ -78,6 +82,23 @@ def generate_module(
         f"run its tests: python -m pytest {target.relative_to(root) / 'tests'}",
     ]
     return result
+
+
+def _refuse_shadowing(name: str, target: Path) -> None:
+    """A top-level app named like an importable module (``json``, ``celery``) would
+    shadow it for the whole project; refuse rather than break imports elsewhere."""
+    if name in sys.stdlib_module_names:
+        raise ScaffoldError(f"module name {name!r} would shadow the standard library's {name}")
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        spec = None
+    origin = spec and (spec.origin or next(iter(spec.submodule_search_locations or []), None))
+    if origin and not Path(origin).resolve().is_relative_to(target.resolve()):
+        raise ScaffoldError(
+            f"module name {name!r} would shadow the installed module at {origin}; choose "
+            "another name or generate it inside a package (--package)"
+        )
 
 
 def _existing_module(root: Path, package: str, module: str) -> tuple[ModuleNames, Path]:
