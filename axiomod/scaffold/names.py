@@ -13,12 +13,14 @@ and ``--entity`` overrides the singular when they guess wrong.
 
 from __future__ import annotations
 
+import hashlib
 import keyword
 import re
 from dataclasses import dataclass
 
 __all__ = ["ModuleNames", "ScaffoldError", "camel", "check_identifier", "plural", "singular"]
 
+MAX_INDEX_NAME = 30  # Django's limit (models.E034), for Oracle's sake
 _SNAKE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 _CAMEL = re.compile(r"[A-Z][A-Za-z0-9]*")
 
@@ -138,6 +140,17 @@ class ModuleNames:
         return self.module_camel
 
     @property
+    def index_name(self) -> str:
+        """``billing_created_at_idx``; shortened with a hash of the module name when that
+        passes Django's 30-character limit, so two long names sharing a prefix never give
+        one database two indexes of the same name."""
+        name = f"{self.module}_created_at_idx"
+        if len(name) <= MAX_INDEX_NAME:
+            return name
+        digest = hashlib.sha1(self.module.encode(), usedforsecurity=False).hexdigest()[:6]
+        return f"{self.module[:14]}_{digest}_cr_idx"
+
+    @property
     def proto_package(self) -> str:
         return f"{self.app}.v1"
 
@@ -155,4 +168,5 @@ class ModuleNames:
             "verbose": self.verbose,
             "proto_package": self.proto_package,
             "grpc_service": self.grpc_service,
+            "index_name": self.index_name,
         }

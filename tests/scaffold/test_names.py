@@ -84,3 +84,12 @@ def test_bad_module_names_are_refused_with_the_reason(name, message):
 def test_a_bad_package_is_refused():
     with pytest.raises(ScaffoldError, match="dotted Python path"):
         ModuleNames.build("billing", package="shop..x")
+
+
+def test_index_names_fit_djangos_limit_and_stay_distinct():
+    short = ModuleNames.build("billing").index_name
+    assert short == "billing_created_at_idx"
+    first = ModuleNames.build("customer_loyalty_accounts").index_name
+    second = ModuleNames.build("customer_loyalty_rewards").index_name
+    assert len(first) <= 30 and len(second) <= 30
+    assert first != second

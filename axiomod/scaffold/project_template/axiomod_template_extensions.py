@@ -1,0 +1,28 @@
+"""Jinja extensions of the project template (cookiecutter's "local extensions").
+
+``axiomod_version`` is a global holding the installed axiomod's version, so a rendered
+``pyproject.toml`` asks for at least the axiomod that rendered it; written by hand because
+cookiecutter has no built-in for "the version of the package that ships the template".
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from jinja2 import Environment
+from jinja2.ext import Extension
+
+
+def _installed_axiomod() -> str:
+    try:
+        return version("axiomod")
+    except PackageNotFoundError:  # rendered from a checkout that is not installed
+        from axiomod import __version__
+
+        return __version__
+
+
+class AxiomodVersionExtension(Extension):
+    def __init__(self, environment: Environment) -> None:
+        super().__init__(environment)
+        environment.globals["axiomod_version"] = _installed_axiomod()
