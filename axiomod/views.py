@@ -33,8 +33,9 @@ _QUERY_INT_RE = re.compile(r"-?[0-9]{1,18}")
 
 
 def error_response(status: int, error: str, detail: str, **extra: str) -> JsonResponse:
-    """The one error body shape: ``{"error": code, [field,] "detail": message}``."""
-    return JsonResponse({"error": error, **extra, "detail": detail}, status=status)
+    """The one error body shape, :meth:`axiomod.errors.DomainError.body`'s:
+    ``{"error": code, "detail": message[, "field": name]}``."""
+    return JsonResponse({"error": error, "detail": detail, **extra}, status=status)
 
 
 # CSRF protection defends cookie-authenticated browser forms: a browser attaches the

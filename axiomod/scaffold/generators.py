@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .names import ModuleNames, ScaffoldError, camel, check_identifier
-from .render import Generated, compile_protos, plan_tree, polish
+from .render import Generated, Plan, compile_protos, plan_tree, polish
 
 __all__ = ["HANDLER_KINDS", "generate_handler", "generate_module", "generate_service"]
 
@@ -28,11 +28,10 @@ def _package_dir(root: Path, package: str) -> Path:
     return directory
 
 
-def _finish(result: Generated, root: Path) -> Generated:
-    protos = [path for path in result.written if path.suffix == ".proto"]
-    existed = {path for proto in protos for path in proto.parent.glob(f"{proto.stem}_pb2*")}
-    for path in compile_protos(protos, root):
-        (result.overwritten if path in existed else result.created).append(path)
+def _write(plan: Plan, root: Path, *, force: bool) -> Generated:
+    """Compile the plan's protos, write everything, then format it with ruff."""
+    compile_protos(plan, root)
+    result = plan.write(force=force)
     problem = polish(result.written, root)
     if problem:
         result.next_steps.append(problem)
@@ -71,7 +70,7 @@ def generate_module(
             "generated files)"
         )
     plan = plan_tree("module", names.context(), target, override=templates_dir)
-    result = _finish(plan.write(force=force), root)
+    result = _write(plan, root, force=force)
     urls = f"{names.app}.delivery.http.urls"
     result.next_steps[:0] = [
         f'add "{names.app}" to INSTALLED_APPS',
@@ -136,7 +135,7 @@ def generate_service(
     check_identifier(name, "service name")
     names, target = _existing_module(root, package, module)
     plan = plan_tree("service", _context(names, name), target, override=templates_dir)
-    result = _finish(plan.write(force=force), root)
+    result = _write(plan, root, force=force)
     result.next_steps.insert(
         0,
         f"use it from a use case: from {names.app}.service.{name}_service import "
@@ -162,11 +161,12 @@ def generate_handler(
     names, target = _existing_module(root, package, module)
     context = _context(names, name, topic=f"{module}.{name}")
     plan = plan_tree(f"handler/{kind}", context, target, override=templates_dir)
-    result = _finish(plan.write(force=force), root)
+    result = _write(plan, root, force=force)
     app = names.app
+    where = target.relative_to(root)
     steps = {
         "http": [
-            f"route it in {module}/delivery/http/urls.py: "
+            f"route it in {where}/delivery/http/urls.py: "
             f'path("{name}/", {name}_views.{camel(name)}View.as_view(), name="{name}") '
             f"(import: from {app}.delivery.http import {name}_views)"
         ],
@@ -176,12 +176,12 @@ def generate_handler(
         ],
         "kafka": [
             f"register it at start-up: add 'from {app}.delivery.kafka import {name}  "
-            f"# noqa: F401' to {module}/handlers.py",
+            f"# noqa: F401' to {where}/handlers.py",
             f"consume: python manage.py axiomod_consume --group {module}",
         ],
         "job": [
             f"register it at start-up: add 'from {app}.delivery.jobs import {name}  "
-            f"# noqa: F401' to {module}/jobs.py",
+            f"# noqa: F401' to {where}/jobs.py",
             f"enqueue it by hand: python manage.py axiomod_jobs run {module}.{name}",
         ],
     }[kind]

@@ -135,8 +135,13 @@ def create_project(
     others left alone). Raises :class:`UsageError` before writing anything when a name or
     answer is bad, :class:`ProjectError` when rendering fails.
     """
-    from cookiecutter.exceptions import CookiecutterException, OutputDirExistsException
-    from cookiecutter.main import cookiecutter
+    try:
+        from cookiecutter.exceptions import CookiecutterException, OutputDirExistsException
+        from cookiecutter.main import cookiecutter
+    except ImportError:
+        raise ProjectError(
+            "axiomod new needs cookiecutter: pip install 'axiomod[scaffold]'"
+        ) from None
 
     output_dir = Path(output_dir)
     if replay is not None:

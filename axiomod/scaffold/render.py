@@ -19,6 +19,7 @@ files to an existing package and refuse before writing anything if one exists.
 from __future__ import annotations
 
 import subprocess
+import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,45 +133,40 @@ def plan_tree(
     return Plan(files)
 
 
-def compile_protos(protos: Iterable[Path], root: Path) -> list[Path]:
-    """Generate ``*_pb2.py``, ``*_pb2.pyi`` and ``*_pb2_grpc.py`` next to each ``.proto``.
+def compile_protos(plan: Plan, root: Path) -> None:
+    """Add ``*_pb2.py``, ``*_pb2.pyi`` and ``*_pb2_grpc.py`` beside each ``.proto`` of ``plan``.
 
-    Compiled relative to ``root`` (the directory on ``sys.path``) so the generated
-    imports are absolute (``from billing.delivery.grpc import billing_pb2``), the way
-    the gRPC guide tells users to run protoc by hand.
+    Compiled in a scratch directory before anything is written, so a ``.proto`` that does
+    not compile (a broken override) refuses the whole generation like any other error.
+    Paths are relative to ``root`` (the directory on ``sys.path``) so the generated imports
+    are absolute (``from shop.billing.delivery.grpc import billing_pb2``), the way the gRPC
+    guide tells users to run protoc by hand.
     """
-    written: list[Path] = []
-    for proto in protos:
-        relative = proto.resolve().relative_to(root.resolve())
-        try:
-            from grpc_tools import protoc
-        except ImportError:
-            raise ScaffoldError(
-                f"{relative} was written but not compiled: grpcio-tools is not installed "
-                "(pip install 'axiomod[scaffold]'), or run python -m grpc_tools.protoc "
-                f"-I. --python_out=. --pyi_out=. --grpc_python_out=. {relative}"
-            ) from None
-        include = Path(protoc.__file__).with_name("_proto")
-        status = protoc.main(
-            [
-                "grpc_tools.protoc",
-                f"-I{root}",
-                f"-I{include}",
-                f"--python_out={root}",
-                f"--pyi_out={root}",
-                f"--grpc_python_out={root}",
-                str(relative),
-            ]
-        )
-        if status != 0:
-            raise ScaffoldError(
-                f"the files were written but protoc failed on {relative} (see above); fix it "
-                "and run: python -m grpc_tools.protoc -I. --python_out=. --pyi_out=. "
-                f"--grpc_python_out=. {relative}"
-            )
-        stem = proto.with_suffix("")
-        written += [Path(f"{stem}_pb2.py"), Path(f"{stem}_pb2.pyi"), Path(f"{stem}_pb2_grpc.py")]
-    return written
+    protos = [path for path in plan.files if path.suffix == ".proto"]
+    if not protos:
+        return
+    try:
+        from grpc_tools import protoc
+    except ImportError:
+        raise ScaffoldError(
+            "compiling the gRPC service needs grpcio-tools: pip install 'axiomod[scaffold]'"
+        ) from None
+    include = Path(protoc.__file__).with_name("_proto")
+    with tempfile.TemporaryDirectory(prefix="axiomod-protoc-") as scratch:
+        for proto in protos:
+            relative = proto.relative_to(root)
+            (Path(scratch) / relative).parent.mkdir(parents=True, exist_ok=True)
+            (Path(scratch) / relative).write_text(plan.files[proto], encoding="utf-8")
+        for proto in protos:
+            relative = proto.relative_to(root)
+            outputs = [f"--{kind}_out={scratch}" for kind in ("python", "pyi", "grpc_python")]
+            arguments = ["grpc_tools.protoc", f"-I{scratch}", f"-I{root}", f"-I{include}"]
+            if protoc.main([*arguments, *outputs, str(relative)]) != 0:
+                raise ScaffoldError(f"protoc failed on {relative} (see above); nothing was written")
+            for suffix in ("_pb2.py", "_pb2.pyi", "_pb2_grpc.py"):
+                generated = relative.with_name(relative.stem + suffix)
+                text = (Path(scratch) / generated).read_text(encoding="utf-8")
+                plan.files[root / generated] = text
 
 
 def polish(files: Iterable[Path], project_dir: Path) -> str | None:

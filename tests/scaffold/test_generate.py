@@ -352,3 +352,35 @@ def test_a_top_level_module_may_not_shadow_an_importable_one(tmp_path, name, mes
     with pytest.raises(ScaffoldError, match=message):
         generate_module(name, package="", root=tmp_path)
     assert not any(tmp_path.iterdir())
+
+
+def test_force_regenerates_an_installed_module(bare):
+    bare.install("billing")  # its own label is not a clash
+    views = bare.root / "shop" / "billing" / "delivery" / "http" / "views.py"
+    views.write_text("# edited by hand\n")
+    result = bare.axiomod("generate", "module", "-n", "billing", "--force")
+    assert result.returncode == 0, result.stderr
+    assert "overwrote shop/billing/delivery/http/views.py" in result.stdout
+    assert "class BillingCollectionView" in views.read_text()
+
+
+def test_a_proto_that_does_not_compile_refuses_before_writing(bare):
+    override = bare.root / "templates" / "axiomod" / "scaffold" / "module" / "delivery" / "grpc"
+    override.mkdir(parents=True)
+    (override / "{{module}}.proto-tpl").write_text('syntax = "proto3";\nmessage {\n')
+    before = bare.files()
+    result = bare.axiomod("generate", "module", "-n", "orders")
+    assert result.returncode == 2
+    assert "protoc failed on shop/orders/delivery/grpc/orders.proto" in result.stderr
+    assert bare.files() == before
+
+
+@pytest.mark.parametrize(
+    ("settings_module", "package"),
+    [("shop.settings", "shop"), ("shop.settings.production", "shop"), ("conf", "")],
+)
+def test_the_default_package_is_the_one_holding_the_settings(monkeypatch, settings_module, package):
+    from axiomod.management.commands.axiomod_generate import Command
+
+    monkeypatch.setenv("DJANGO_SETTINGS_MODULE", settings_module)
+    assert Command._package(None) == package

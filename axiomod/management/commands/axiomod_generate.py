@@ -68,10 +68,14 @@ class Command(BaseCommand):
         }
         try:
             if options["what"] == "module":
+                app = f"{package}.{options['name']}" if package else options["name"]
                 result = scaffold.generate_module(
                     options["name"],
                     entity=options["entity"],
-                    installed_labels=[config.label for config in apps.get_app_configs()],
+                    # Its own label is no clash: --force regenerates an installed module.
+                    installed_labels=[
+                        config.label for config in apps.get_app_configs() if config.name != app
+                    ],
                     **common,
                 )
             elif options["what"] == "service":
@@ -104,8 +108,12 @@ class Command(BaseCommand):
             return given
         if settings.scaffold.package is not None:
             return settings.scaffold.package
-        settings_module = os.environ.get("DJANGO_SETTINGS_MODULE", "")
-        return settings_module.rpartition(".")[0]
+        # The package holding the settings: ``shop`` for ``shop.settings`` and for split
+        # settings such as ``shop.settings.production`` alike.
+        parts = os.environ.get("DJANGO_SETTINGS_MODULE", "").split(".")
+        if "settings" in parts[1:]:
+            return ".".join(parts[: parts.index("settings", 1)])
+        return ".".join(parts[:-1])
 
     @staticmethod
     def _root(package: str) -> Path:

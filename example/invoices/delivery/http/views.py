@@ -5,7 +5,7 @@ service and use cases, wiring in ``example.invoices.container``, and domain erro
 mapped to status codes in one place (:class:`axiomod.views.JsonView`, the base
 ``axiomod generate`` writes views on) so every endpoint answers errors the same way::
 
-    400 {"error": "invalid", "field": ..., "detail": ...}
+    400 {"error": "invalid", "detail": ..., "field": ...}
     404 {"error": "not_found", "detail": ...}
     405 {"error": "method_not_allowed", "detail": ...} with an Allow header
 """
