@@ -688,3 +688,32 @@ def test_console_script_creates_a_project(tmp_path):
     assert answers(tmp_path / "console_made")["use_jobs"] == "n"
     refused = axiomod("new", "class", "--no-input")
     assert refused.returncode == 2 and "keyword" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        ({"project_slug": "class"}, "is a Python keyword"),
+        ({"project_slug": "json"}, "would shadow the standard library"),
+        ({"first_module": "Orders"}, "first_module: module name 'Orders' is not"),
+        ({"python_version": "3"}, "is not of the form 3.11"),
+    ],
+)
+def test_cookiecutter_run_directly_refuses_bad_answers_in_its_hook(
+    tmp_path, capfd, answers, message
+):
+    """Without ``axiomod new``'s checks, the template's own pre-generation hook refuses."""
+    from cookiecutter.exceptions import FailedHookException
+    from cookiecutter.main import cookiecutter
+
+    from axiomod.scaffold.project import TEMPLATE_DIR
+
+    with pytest.raises(FailedHookException):
+        cookiecutter(
+            str(TEMPLATE_DIR),
+            no_input=True,
+            extra_context={"project_name": "Hooked", **answers},
+            output_dir=str(tmp_path),
+        )
+    assert message in capfd.readouterr().err
+    assert not any(tmp_path.iterdir())  # cookiecutter removed the half-made project

@@ -1,32 +1,28 @@
 """Refuse answers that would render a broken project (run by cookiecutter before any file).
 
 ``axiomod new`` checks the same before calling cookiecutter, with exit code 2; this hook
-covers ``cookiecutter`` run directly and answers typed at the prompts. A non-zero exit
-makes cookiecutter stop and remove the half-made directory.
+covers ``cookiecutter`` run directly and answers typed at the prompts, with the same
+rules: cookiecutter runs hooks with its own interpreter, the one axiomod (which ships
+this template) is installed in. A non-zero exit makes cookiecutter stop and remove the
+half-made directory.
 """
 
-import keyword
 import re
 import sys
+
+from axiomod.scaffold import ModuleNames, ScaffoldError
+from axiomod.scaffold.project import identifier_problem
 
 SLUG = "{{ cookiecutter.project_slug }}"
 FIRST_MODULE = "{{ cookiecutter.first_module }}"
 PYTHON_VERSION = "{{ cookiecutter.python_version }}"
 
-
-def identifier_error(what: str, name: str) -> str | None:
-    if not name.isidentifier() or not name.isascii():
-        return f"{what} {name!r} is not a Python identifier"
-    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
-        return f"{what} {name!r} is a Python keyword"
-    if name in sys.stdlib_module_names:
-        return f"{what} {name!r} would shadow the standard library module of that name"
-    return None
-
-
-errors = [identifier_error("project_slug", SLUG)]
+errors = [identifier_problem("project_slug", SLUG)]
 if FIRST_MODULE:
-    errors.append(identifier_error("first_module", FIRST_MODULE))
+    try:
+        ModuleNames.build(FIRST_MODULE, package=SLUG)
+    except ScaffoldError as exc:
+        errors.append(f"first_module: {exc}")
     if FIRST_MODULE == SLUG:
         errors.append("first_module must differ from project_slug")
 if not re.fullmatch(r"3\.\d{2,}", PYTHON_VERSION):
