@@ -100,9 +100,10 @@ Options: ``--number N`` calls per burst (default 300; 40 with ``--quick``), ``--
   20 rounds x 1000 calls): no interceptor, ``errors``, ``errors+metrics``,
   ``errors+tracing``, the full chain (tracing at 0.1, exporting over OTLP to a receiver
   in this process); "added" in ``extra`` is the median over rounds of (variant - bare).
-  Also the probe filter axiomod hands opentelemetry's interceptor
-  (``axiomod.tracing.grpc._not_probes()``, evaluated on every call) against a
-  ``str.startswith`` test of the same service names, on the captured call details.
+  Also the per-call decision axiomod takes before opentelemetry's interceptor
+  (``axiomod.tracing.grpc._Decision()``: probe names, a caller's trace context, the root
+  sampling decision) against a bare ``str.startswith`` test of the probe names, on the
+  captured call details.
 
 ``extra`` of the main figures records which of the gRPC files under test differ from
 the commit named in the environment line (``git status``; the servers load the working
@@ -597,7 +598,7 @@ def _in_process(options: Options) -> Iterator[Figure]:
         django.setup()
         from axiomod import tracing
         from axiomod.grpc.server import interceptor_chain
-        from axiomod.tracing.grpc import _not_probes
+        from axiomod.tracing.grpc import _Decision
         from example.invoices.delivery.grpc import invoices_pb2, invoices_pb2_grpc
         from example.invoices.delivery.grpc.servicer import InvoicesServicer
 
@@ -614,6 +615,8 @@ def _in_process(options: Options) -> Iterator[Figure]:
         def served(parts: tuple[str, ...]) -> Any:
             """One call as grpcio's sync server makes it: interceptors, then the handler."""
             interceptors = [i for i in chain if _kind(i) in parts]
+            if {_kind(i) for i in interceptors} != set(parts):
+                raise RuntimeError(f"{parts}: the chain has {[_kind(i) for i in chain]}")
 
             def continuation_at(index: int) -> Any:
                 if index == len(interceptors):
@@ -643,13 +646,13 @@ def _in_process(options: Options) -> Iterator[Figure]:
             "errors+tracing": served(("errors", "tracing")),
             "full chain": served(("metrics", "tracing", "errors")),
         }
-        probe_filter = _not_probes()
+        probe_filter = _Decision()
         plain_filter = ("/grpc.health.v1.Health/", "/grpc.reflection.")
         say(f"grpc: in-process, {rounds} rounds x {number} calls per variant")
         timings = interleave(variants, number=number, rounds=rounds)
         filters = interleave(
             {
-                "axiomod _not_probes()": lambda: probe_filter(details),
+                "axiomod _Decision()": lambda: probe_filter(details),
                 "str.startswith": lambda: not details.method.startswith(plain_filter),
             },
             number=number * 20,
@@ -678,10 +681,10 @@ def _in_process(options: Options) -> Iterator[Figure]:
             extra={"added_us": round(added * 1e6, 1), "sample_ratio": SAMPLE_RATIO},
         )
     yield Figure.from_timings(
-        "grpc.in_process.probe_filter",
+        "grpc.in_process.call_decision",
         filters["str.startswith"],
-        filters["axiomod _not_probes()"],
-        extra={"what": "the filter axiomod gives opentelemetry's interceptor, per call"},
+        filters["axiomod _Decision()"],
+        extra={"what": "axiomod's tracing decision per call, before opentelemetry's"},
     )
 
 

@@ -11,13 +11,13 @@ interceptors, no server options, no health or reflection service.
 servicer behind only those parts of axiomod's chain, taken from
 ``axiomod.grpc.server.interceptor_chain()`` (so in its order: metrics, tracing, errors) after
 ``axiomod.tracing.configure()``, as ``manage.py axiomod_grpc`` does. Tracing needs the
-``OTEL_*`` variables that make the process export. Two more parts isolate the filter
-axiomod hands opentelemetry's interceptor: ``filter`` puts an interceptor outermost that
-only evaluates ``axiomod.tracing.grpc._not_probes()`` on each call's details (as
-opentelemetry's interceptor does first on every call), ``startswith`` one that only
-evaluates a ``str.startswith`` test of the same service names. These are probes for
-attributing the candidate's overhead, not the candidate: that is ``manage.py
-axiomod_grpc`` itself.
+``OTEL_*`` variables that make the process export. Two more parts isolate the per-call
+decision axiomod takes before opentelemetry's interceptor: ``filter`` puts an interceptor
+outermost that only evaluates ``axiomod.tracing.grpc._Decision()`` on each call's
+details (probe names, a caller's trace context, the root sampling decision),
+``startswith`` one that only evaluates a ``str.startswith`` test of the probe names.
+These are probes for attributing the candidate's overhead, not the candidate: that is
+``manage.py axiomod_grpc`` itself.
 
 Binds 127.0.0.1 on a free port and prints ``serving gRPC on 127.0.0.1:PORT`` once
 started; serves until SIGTERM or SIGINT, then stops at once (no calls are in flight
@@ -54,8 +54,8 @@ def _kind(interceptor: object) -> str:
     module = type(interceptor).__module__
     if module.startswith("axiomod_metrics."):
         return "metrics"
-    if module.startswith("opentelemetry."):
-        return "tracing"
+    if module.startswith(("opentelemetry.", "axiomod.tracing.")):
+        return "tracing"  # axiomod's sampling decision in front of opentelemetry's interceptor
     if type(interceptor).__name__ == "ErrorInterceptor":
         return "errors"
     if type(interceptor).__name__ == "FilterOnly":
@@ -84,9 +84,10 @@ def main(argv: list[str] | None = None) -> None:
 
     chain: list[object] = []
     if "filter" in wanted:
-        from axiomod.tracing.grpc import _not_probes
+        from axiomod.tracing.grpc import _Decision
 
-        chain.append(_filter_only(_not_probes()))
+        tracing.configure()  # the root decision reads the configured sampler
+        chain.append(_filter_only(_Decision()))
     if "startswith" in wanted:
         chain.append(_filter_only(lambda details: not details.method.startswith(UNTRACED)))
     axiomod_parts = wanted - {"filter", "startswith"}
