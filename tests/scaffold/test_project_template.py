@@ -352,7 +352,7 @@ def test_no_migration_is_missing(projects, variant):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_make_test_runs_lint_and_the_suite(projects, tmp_path):
+def test_make_test_runs_lint_the_validator_and_the_suite(projects, tmp_path):
     """``make test`` as written, with the venv of this run standing in for ``.venv``.
 
     The stamp is made newer than pyproject.toml, so make skips the pip install (no network
@@ -375,6 +375,8 @@ def test_make_test_runs_lint_and_the_suite(projects, tmp_path):
     result = run(project, "make", "test", venv, f"STAMP={stamp}")
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "ruff check ." in result.stdout and re.search(r"\b6 passed\b", result.stdout)
+    assert "axiomod validator run" in result.stdout
+    assert "architecture: ok" in result.stdout and "migrations: ok" in result.stdout
 
 
 # --------------------------------------------------------------------------------------
