@@ -89,17 +89,20 @@ def _check_core_references() -> Iterable[CheckMessage]:
                 obj="settings.AXIOMOD",
                 id="axiomod.E060",
             )
-    from axiomod.scaffold.overrides import templates_dir
+    # Only a configured directory can be wrong (the default is used when it exists), so
+    # the scaffold package is not imported by every check run otherwise.
+    if settings.scaffold.templates_dir is not None:
+        from axiomod.scaffold.overrides import templates_dir
 
-    try:
-        templates_dir()
-    except ValueError as exc:
-        yield Error(
-            f"{exc}.",
-            hint="Create it, or remove the setting to use the package's templates.",
-            obj="settings.AXIOMOD",
-            id="axiomod.E005",
-        )
+        try:
+            templates_dir()
+        except ValueError as exc:
+            yield Error(
+                f"{exc}.",
+                hint="Create it, or remove the setting to use the package's templates.",
+                obj="settings.AXIOMOD",
+                id="axiomod.E005",
+            )
 
 
 def _is_replica_router(entry: Any) -> bool:

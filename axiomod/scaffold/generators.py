@@ -8,12 +8,10 @@ new project has settings anyone could load). Every check runs before the first w
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from .names import ModuleNames, ScaffoldError, camel, check_identifier
+from .names import ModuleNames, ScaffoldError, camel, check_identifier, shadowed
 from .render import Generated, Plan, compile_protos, plan_tree, polish
 
 __all__ = ["HANDLER_KINDS", "generate_handler", "generate_module", "generate_service"]
@@ -84,16 +82,12 @@ def generate_module(
 
 
 def _refuse_shadowing(name: str, target: Path) -> None:
-    """A top-level app named like an importable module (``json``, ``celery``) would
-    shadow it for the whole project; refuse rather than break imports elsewhere."""
-    if name in sys.stdlib_module_names:
+    """A top-level app named like an importable module would shadow it for the whole
+    project; refuse rather than break imports elsewhere."""
+    origin = shadowed(name, inside=target.resolve())
+    if origin == "standard library":
         raise ScaffoldError(f"module name {name!r} would shadow the standard library's {name}")
-    try:
-        spec = importlib.util.find_spec(name)
-    except (ImportError, ValueError):
-        spec = None
-    origin = spec and (spec.origin or next(iter(spec.submodule_search_locations or []), None))
-    if origin and not Path(origin).resolve().is_relative_to(target.resolve()):
+    if origin:
         raise ScaffoldError(
             f"module name {name!r} would shadow the installed module at {origin}; choose "
             "another name or generate it inside a package (--package)"
@@ -101,7 +95,6 @@ def _refuse_shadowing(name: str, target: Path) -> None:
 
 
 def _existing_module(root: Path, package: str, module: str) -> tuple[ModuleNames, Path]:
-    check_identifier(module, "module name")
     names = ModuleNames.build(module, package=package)
     target = _package_dir(root, package) / module
     if not (target / "__init__.py").is_file():
@@ -122,6 +115,25 @@ def _context(names: ModuleNames, name: str, **extra: str) -> dict[str, str]:
     }
 
 
+def _add_to_module(
+    kind: str,
+    what: str,
+    name: str,
+    *,
+    module: str,
+    package: str,
+    root: Path,
+    templates_dir: Path | None,
+    force: bool,
+) -> tuple[Generated, ModuleNames, Path]:
+    """Render the ``kind`` templates for ``name`` into the existing ``module``."""
+    check_identifier(name, f"{what} name")
+    names, target = _existing_module(root, package, module)
+    context = _context(names, name, topic=f"{module}.{name}")
+    plan = plan_tree(kind, context, target, override=templates_dir)
+    return _write(plan, root, force=force), names, target
+
+
 def generate_service(
     name: str,
     *,
@@ -132,10 +144,16 @@ def generate_service(
     force: bool = False,
 ) -> Generated:
     """Add ``service/<name>_service.py`` (class ``<Name>Service``) and its unit test."""
-    check_identifier(name, "service name")
-    names, target = _existing_module(root, package, module)
-    plan = plan_tree("service", _context(names, name), target, override=templates_dir)
-    result = _write(plan, root, force=force)
+    result, names, _ = _add_to_module(
+        "service",
+        "service",
+        name,
+        module=module,
+        package=package,
+        root=root,
+        templates_dir=templates_dir,
+        force=force,
+    )
     result.next_steps.insert(
         0,
         f"use it from a use case: from {names.app}.service.{name}_service import "
@@ -157,11 +175,16 @@ def generate_handler(
     """Add a delivery skeleton of ``kind`` (http, grpc, kafka, job) and its test."""
     if kind not in HANDLER_KINDS:
         raise ScaffoldError(f"handler kind {kind!r} is not one of {', '.join(HANDLER_KINDS)}")
-    check_identifier(name, "handler name")
-    names, target = _existing_module(root, package, module)
-    context = _context(names, name, topic=f"{module}.{name}")
-    plan = plan_tree(f"handler/{kind}", context, target, override=templates_dir)
-    result = _write(plan, root, force=force)
+    result, names, target = _add_to_module(
+        f"handler/{kind}",
+        "handler",
+        name,
+        module=module,
+        package=package,
+        root=root,
+        templates_dir=templates_dir,
+        force=force,
+    )
     app = names.app
     where = target.relative_to(root)
     steps = {

@@ -14,11 +14,22 @@ and ``--entity`` overrides the singular when they guess wrong.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import keyword
 import re
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
-__all__ = ["ModuleNames", "ScaffoldError", "camel", "check_identifier", "plural", "singular"]
+__all__ = [
+    "ModuleNames",
+    "ScaffoldError",
+    "camel",
+    "check_identifier",
+    "plural",
+    "shadowed",
+    "singular",
+]
 
 MAX_INDEX_NAME = 30  # Django's limit (models.E034), for Oracle's sake
 _SNAKE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
@@ -50,6 +61,26 @@ def check_identifier(value: str, what: str) -> str:
             "letters, digits and single underscores, starting with a letter"
         )
     return value
+
+
+def shadowed(name: str, *, inside: Path | None = None) -> str | None:
+    """What a top-level package ``name`` would hide: ``"standard library"``, the path of an
+    installed module, or None.
+
+    The project directory comes first on ``sys.path``, so a package named ``json`` or
+    ``celery`` there breaks every import of the real one. A module found ``inside`` (the
+    package being regenerated) is its own, not a clash.
+    """
+    if name in sys.stdlib_module_names:
+        return "standard library"
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
+    origin = spec and (spec.origin or next(iter(spec.submodule_search_locations or []), None))
+    if not origin or (inside is not None and Path(origin).resolve().is_relative_to(inside)):
+        return None
+    return origin
 
 
 def _to_snake(value: str) -> str:

@@ -15,7 +15,6 @@ again with a newer template.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import keyword
 import re
@@ -24,7 +23,17 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["TEMPLATE_DIR", "ProjectError", "UsageError", "create_project", "main", "slugify"]
+from .names import ModuleNames, ScaffoldError, shadowed
+
+__all__ = [
+    "TEMPLATE_DIR",
+    "ProjectError",
+    "UsageError",
+    "check_answers",
+    "create_project",
+    "main",
+    "slugify",
+]
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "project_template"
 
@@ -64,9 +73,10 @@ def identifier_problem(what: str, name: str, *, check_installed: bool = True) ->
         return f"{what} {name!r} is not a valid Python identifier"
     if keyword.iskeyword(name) or keyword.issoftkeyword(name):
         return f"{what} {name!r} is a Python keyword"
-    if name in sys.stdlib_module_names:
+    origin = shadowed(name)
+    if origin == "standard library":
         return f"{what} {name!r} would shadow the standard library module {name!r}"
-    if check_installed and importlib.util.find_spec(name) is not None:
+    if check_installed and origin:
         return f"{what} {name!r} would shadow the installed module {name!r}"
     return None
 
@@ -97,13 +107,28 @@ def _check_module_name(module: str, package: str) -> None:
     if module == package:
         raise UsageError(f"first_module {module!r} must differ from the package name")
     try:
-        from axiomod.scaffold import ModuleNames, ScaffoldError
-    except ImportError:  # no generator: the identifier checks above are all there is
-        return
-    try:
         ModuleNames.build(module, package=package)
     except ScaffoldError as exc:
         raise UsageError(f"first_module: {exc}") from None
+
+
+def check_answers(answers: Mapping[str, Any]) -> str:
+    """Refuse answers that would render a broken project; return its package name.
+
+    One set of rules for ``axiomod new`` (before cookiecutter runs) and for the
+    template's pre-generation hook (``cookiecutter`` run directly, answers typed at the
+    prompts). Raises :class:`UsageError` naming the first bad answer.
+    """
+    _check_context(answers)
+    name = str(answers.get("project_name", ""))
+    slug = str(answers.get("project_slug") or slugify(name))
+    problem = identifier_problem("package name", slug)
+    if problem:
+        raise UsageError(problem if name == slug else f"{problem} (from the name {name!r})")
+    first_module = answers.get("first_module")
+    if first_module:
+        _check_module_name(str(first_module), slug)
+    return slug
 
 
 def _read_replay(replay: Path) -> dict[str, Any]:
@@ -145,19 +170,10 @@ def create_project(
 
     output_dir = Path(output_dir)
     if replay is not None:
-        answers = _read_replay(Path(replay))
-        context: dict[str, Any] = answers
+        context: dict[str, Any] = _read_replay(Path(replay))
     else:
         context = {"project_name": name, **(extra_context or {})}
-    _check_context(context)
-    slug = str(context.get("project_slug") or slugify(str(context.get("project_name", name))))
-    problem = identifier_problem("package name", slug)
-    if problem:
-        given = str(context.get("project_name", name))
-        raise UsageError(problem if given == slug else f"{problem} (from the name {given!r})")
-    first_module = context.get("first_module")
-    if first_module:
-        _check_module_name(str(first_module), slug)
+    slug = check_answers(context)
     target = output_dir / slug
     if target.exists() and not force:
         raise UsageError(f"{target} already exists (use --force to render over it)")
@@ -193,14 +209,8 @@ def create_project(
     module_dir = project_dir / rendered_answers["project_slug"] / str(first_module)
     # A module that exists already (a re-render with --force) is the project's own code now.
     if first_module and not module_dir.exists():
-        # Imported here: the module generator pulls in its own templates and tools, which a
-        # project without a first module does not need.
-        try:
-            from axiomod.scaffold import generate_module
-        except ImportError as exc:
-            raise ProjectError(
-                f"{project_dir} was created, but its first module was not: {exc}"
-            ) from exc
+        from axiomod.scaffold import generate_module
+
         try:
             generate_module(
                 first_module, package=rendered_answers["project_slug"], root=project_dir

@@ -21,6 +21,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from axiomod import scaffold
+
 
 class Command(BaseCommand):
     help = "Generate Clean Architecture modules, services and handlers."
@@ -30,8 +32,6 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
-        from axiomod.scaffold import HANDLER_KINDS
-
         sub = parser.add_subparsers(dest="what", required=True, metavar="WHAT")
         module = sub.add_parser("module", help="a whole module (Django app) with every layer")
         module.add_argument("-n", "--name", required=True, help="module name, e.g. billing")
@@ -42,7 +42,7 @@ class Command(BaseCommand):
         service.add_argument("-n", "--name", required=True, help="service name, e.g. pricing")
         handler = sub.add_parser("handler", help="a delivery handler in an existing module")
         handler.add_argument("-n", "--name", required=True, help="handler name, e.g. export")
-        handler.add_argument("-k", "--kind", required=True, choices=HANDLER_KINDS)
+        handler.add_argument("-k", "--kind", required=True, choices=scaffold.HANDLER_KINDS)
         for each in (service, handler):
             each.add_argument("-m", "--module", required=True, help="the existing module")
         for each in (module, service, handler):
@@ -55,8 +55,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         from django.apps import apps
-
-        from axiomod import scaffold
 
         package = self._package(options["package"])
         root = self._root(package)
@@ -90,7 +88,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc), returncode=2) from exc
         self._report(result, root)
 
-    def _report(self, result: Any, root: Path) -> None:
+    def _report(self, result: scaffold.Generated, root: Path) -> None:
         for label, paths in (("created", result.created), ("overwrote", result.overwritten)):
             for path in paths:
                 self.stdout.write(f"  {label} {path.relative_to(root)}")
