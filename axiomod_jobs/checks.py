@@ -7,6 +7,11 @@
 * axiomod.E052: two different functions are registered as jobs under one name.
 * axiomod.W050: jobs name a ``queue=`` but the Celery app's ``task_routes`` (replaced by
   the project) no longer includes axiomod's router, so they go to the default queue.
+
+E051 and W050 ask the Celery app (its tasks, its routes), which loads the app's
+configuration; they are left out while ``AXIOMOD`` has errors that stop the configuration
+from loading. The schema's checks (axiomod.E001-E004) name those errors, and E051/W050
+run once they are fixed.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.core.checks import CheckMessage, Error, Warning, register
+from django.core.exceptions import ImproperlyConfigured
 
 from axiomod.checks import TAG
 from axiomod.conf import settings
@@ -29,10 +35,31 @@ __all__ = ["check_jobs", "known_task_names"]
 def check_jobs(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     jobs = settings.best_effort("jobs")
     messages = list(_registered())
+    celery_ready = _celery_configurable()
     if jobs is not None:
-        messages.extend(_settings_schedule(jobs))
-    messages.extend(_routes())
+        messages.extend(_settings_schedule(jobs, with_task_names=celery_ready))
+    if celery_ready:
+        messages.extend(_routes())
     return messages
+
+
+def _celery_configurable() -> bool:
+    """Whether the Celery app can load its configuration (``celery_config()``) now.
+
+    Asking the Celery app for its tasks or routes finalizes it, which reads
+    ``AXIOMOD["jobs"]`` and the top level through ``axiomod.conf.settings``; while either
+    has errors that raises ImproperlyConfigured, and a traceback out of ``manage.py
+    check`` would hide every error the schema reports (E001-E004, with their paths).
+    Building the configuration dict has no side effect, unlike finalizing the app
+    halfway, so it is tried first instead of catching the failure of the app.
+    """
+    from .factory import celery_config
+
+    try:
+        celery_config()
+    except ImproperlyConfigured:
+        return False
+    return True
 
 
 ROUTER = "axiomod_jobs.registry.route"
@@ -92,18 +119,30 @@ def _registered() -> Iterator[CheckMessage]:
         )
 
 
-def _settings_schedule(jobs: Any) -> Iterator[CheckMessage]:
+def _settings_schedule(jobs: Any, *, with_task_names: bool) -> Iterator[CheckMessage]:
+    """E050 for cron expressions the parser refuses, E051 for unknown tasks.
+
+    ``jobs`` is the best-effort section: an entry the schema refused keeps the values
+    that passed, so the checks here judge only what the schema could not (a field out
+    of range, an unknown task); ``with_task_names`` is False when the Celery app cannot
+    tell its tasks (see :func:`_celery_configurable`).
+    """
     if not jobs.schedule:
         return
-    names = known_task_names()
+    names = known_task_names() if with_task_names else None
+    # Entries the schema refused are reported there (E003 with the path); a second
+    # message about the same cron expression would only repeat it.
+    refused = {
+        e.path[2] for e in settings.errors if e.path[:2] == ("jobs", "schedule") and len(e.path) > 2
+    }
     for name, entry in jobs.schedule.items():
         where = f'AXIOMOD["jobs"]["schedule"]["{name}"]'
-        if entry.cron is not None:
+        if entry.cron is not None and name not in refused:
             try:
                 parse_schedule(entry.cron, entry.timezone)
             except ScheduleError as exc:
                 yield Error(f'{where}["cron"]: {exc}.', id="axiomod.E050")
-        if entry.task not in names:
+        if names is not None and entry.task not in names:
             yield Error(
                 f'{where}["task"]: no installed app defines a task named {entry.task!r}.',
                 hint="Task names are @job(name=...) or the module path of a @shared_task "
