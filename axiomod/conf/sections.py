@@ -103,6 +103,17 @@ def _ratio_from_env(text: str, environ: Mapping[str, str]) -> float:
     raise ValueError("expected always_on, always_off, traceidratio or their parentbased_ forms")
 
 
+def _trust_from_env(text: str, environ: Mapping[str, str]) -> bool:
+    """``OTEL_TRACES_SAMPLER``: the ``parentbased_`` forms trust the caller's sampled flag.
+
+    OpenTelemetry's own SDK reads ``traceidratio``, ``always_on`` and ``always_off`` as
+    samplers that ignore the parent; so does axiomod, for remote parents (local child
+    spans still follow their parent). A sampler name this does not know is reported
+    once, by ``sample_ratio``, which reads the same variable; here it keeps the default.
+    """
+    return text not in {"traceidratio", "always_on", "always_off"}
+
+
 _PROPAGATORS = ("tracecontext", "baggage", "b3", "b3multi", "jaeger", "none")
 
 
@@ -162,12 +173,25 @@ class TracingSettings(Section):
     )
     sample_ratio: float = setting(
         1.0,
-        doc="Share of new traces sampled (0 never, 1 always); callers' decisions are kept.",
+        doc=(
+            "Share of new traces sampled (0 never, 1 always); callers' decisions are kept "
+            "unless ``trust_parent_sampling`` is off."
+        ),
         min=0.0,
         max=1.0,
         env=("OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG"),
         env_parser=_ratio_from_env,
         go_key="observability.tracingSampleRatio",
+    )
+    trust_parent_sampling: bool = setting(
+        True,
+        doc=(
+            "Follow a caller's sampled flag (``traceparent`` ``-01``/``-00``): right inside a "
+            "trusted mesh. False for edge services: ``sample_ratio`` decides every trace, "
+            "the caller's trace id is kept."
+        ),
+        env="OTEL_TRACES_SAMPLER",
+        env_parser=_trust_from_env,
     )
     service_name: str | None = setting(
         None,

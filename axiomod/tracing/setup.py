@@ -39,7 +39,18 @@ _state: dict[str, Any] = {"pid": None, "provider": None, "tracer": None}
 JAEGER_DEFAULT_ENDPOINT = "http://localhost:4317"
 
 
-def _sampler(ratio: float) -> Any:
+def _sampler(ratio: float, trust_parent: bool = True) -> Any:
+    """OpenTelemetry's ParentBased sampler with ``ratio`` deciding for new traces.
+
+    With ``trust_parent`` off (edge services), the same ratio sampler also decides for
+    spans whose parent came from a caller, sampled or not: a caller cannot force
+    recording (``traceparent ...-01`` at ratio 0), and since ``TraceIdRatioBased``
+    decides from the trace id, which is the caller's, the trace id is kept. Local
+    parents are still followed, so a trace is never cut inside the process. The SDK's
+    own ``TraceIdRatioBased`` without ParentBased would re-decide local children too
+    (the same answer for the same trace id, but not for a custom root decision), so the
+    remote delegates are replaced rather than the parent-based wrapper dropped.
+    """
     from opentelemetry.sdk.trace.sampling import (
         ALWAYS_OFF,
         ALWAYS_ON,
@@ -48,7 +59,9 @@ def _sampler(ratio: float) -> Any:
     )
 
     root = ALWAYS_ON if ratio >= 1.0 else ALWAYS_OFF if ratio <= 0.0 else TraceIdRatioBased(ratio)
-    return ParentBased(root)
+    if trust_parent:
+        return ParentBased(root)
+    return ParentBased(root, remote_parent_sampled=root, remote_parent_not_sampled=root)
 
 
 def _resource(conf: Any) -> Any:
@@ -111,9 +124,9 @@ def _propagator(names: tuple[str, ...]) -> Any:
 
             propagators.append(TraceContextTextMapPropagator())
         elif name == "baggage":
-            from opentelemetry.baggage.propagation import W3CBaggagePropagator
+            from .propagation import baggage_propagator
 
-            propagators.append(W3CBaggagePropagator())
+            propagators.append(baggage_propagator())
         else:
             package = {"b3": "b3", "b3multi": "b3", "jaeger": "jaeger"}[name]
             try:
@@ -210,7 +223,7 @@ def build_provider(exporter: Any = None, *, processor: str = "batch") -> Any:
     tracing = conf.tracing
     provider = TracerProvider(
         resource=_resource(conf),
-        sampler=_sampler(tracing.sample_ratio),
+        sampler=_sampler(tracing.sample_ratio, tracing.trust_parent_sampling),
         id_generator=PresetIdGenerator(),
     )
     exporter = exporter if exporter is not None else _exporter(tracing)
@@ -254,7 +267,12 @@ def configure(*, force: bool = False, provider: Any = None) -> bool:
             trace.set_tracer_provider(FOLLOWING_PROVIDER)
         if tracing.instrument_requests:
             _instrument_clients(provider)
-        logger.info("tracing to %s (sample ratio %s)", tracing.exporter, tracing.sample_ratio)
+        logger.info(
+            "tracing to %s (sample ratio %s%s)",
+            tracing.exporter,
+            tracing.sample_ratio,
+            "" if tracing.trust_parent_sampling else ", callers' sampled flags ignored",
+        )
         return True
 
 

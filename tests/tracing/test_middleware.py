@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from opentelemetry.trace import SpanKind, StatusCode
 
@@ -181,3 +183,113 @@ def test_unsampled_roots_still_carry_a_trace_context_downstream(traced):
     assert exporter.get_finished_spans() == ()
     assert all(t is not None and t.endswith("-00") for t in seen), seen
     assert len({t.split("-")[1] for t in seen}) == 3, "a new trace id per request"
+
+
+def _outgoing_traceparents(traceparent, count=1):
+    """The ``traceparent`` a view would send on, behind the real middleware."""
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from axiomod import tracing
+    from axiomod.tracing.middleware import TracingMiddleware
+
+    seen = []
+
+    def view(request):
+        seen.append(tracing.inject_headers().get("traceparent"))
+        return HttpResponse()
+
+    middleware = TracingMiddleware(view)
+    for _ in range(count):
+        request = RequestFactory().get("/x", HTTP_TRACEPARENT=traceparent)
+        request.resolver_match = None
+        middleware(request)
+    return seen
+
+
+def test_an_edge_service_does_not_let_a_caller_force_sampling(client, traced):
+    exporter = traced(0.0, trust_parent_sampling=False)
+    client.get("/invoices/", HTTP_TRACEPARENT=f"00-{TRACE_ID}-{PARENT_ID}-01")
+    assert exporter.get_finished_spans() == ()
+    # The caller's trace id goes on, marked unsampled, so the services behind the edge
+    # (which trust it) do not record the forced trace either.
+    (outgoing,) = _outgoing_traceparents(f"00-{TRACE_ID}-{PARENT_ID}-01")
+    _version, trace_id, span_id, flags = outgoing.split("-")
+    assert (trace_id, flags) == (TRACE_ID, "00")
+    assert span_id != PARENT_ID
+    assert exporter.get_finished_spans() == ()
+
+
+def test_an_edge_service_samples_callers_by_its_own_ratio(client, traced):
+    exporter = traced(1.0, trust_parent_sampling=False)
+    client.get("/invoices/", HTTP_TRACEPARENT=f"00-{TRACE_ID}-{PARENT_ID}-00")
+    (span,) = exporter.get_finished_spans()
+    assert format(span.context.trace_id, "032x") == TRACE_ID, "the caller's trace id is kept"
+    assert format(span.parent.span_id, "016x") == PARENT_ID
+    assert span.context.trace_flags.sampled
+
+
+def test_an_edge_service_decides_by_ratio_from_the_callers_trace_id(traced):
+    traced(0.5, trust_parent_sampling=False)
+    # TraceIdRatioBased looks at the low 64 bits: all ones is above any bound below 1,
+    # zero below any bound above 0; the caller's flag says the opposite each time.
+    above = "4bf92f3577b34da6ffffffffffffffff"
+    below = "4bf92f3577b34da60000000000000001"
+    (refused,) = _outgoing_traceparents(f"00-{above}-{PARENT_ID}-01")
+    (taken,) = _outgoing_traceparents(f"00-{below}-{PARENT_ID}-00")
+    assert refused.split("-")[1:4:2] == [above, "00"]
+    assert taken.split("-")[1:4:2] == [below, "01"]
+
+
+def test_a_trusting_service_still_follows_the_callers_flag(traced):
+    exporter = traced(0.0)  # trust_parent_sampling defaults to True
+    (outgoing,) = _outgoing_traceparents(f"00-{TRACE_ID}-{PARENT_ID}-01")
+    assert outgoing.split("-")[1:4:2] == [TRACE_ID, "01"]
+    assert len(exporter.get_finished_spans()) == 1
+
+
+def test_malformed_baggage_logs_one_line_per_request(client, traced, caplog):
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+    from opentelemetry import baggage
+
+    from axiomod.tracing.middleware import TracingMiddleware
+
+    traced(1.0)
+    hostile = ",".join(["="] * 400)
+    with caplog.at_level(logging.DEBUG):
+        assert client.get("/invoices/", HTTP_BAGGAGE=hostile).status_code == 200
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1, [r.getMessage() for r in warnings[:5]]
+    (line,) = warnings
+    assert line.name == "axiomod.tracing"
+    assert "baggage header: 181 malformed or excess entries ignored" in line.getMessage()
+
+    # Good entries beside bad ones still arrive, and a clean header logs nothing.
+    seen = []
+
+    def view(request):
+        seen.append(baggage.get_baggage("tenant"))
+        return HttpResponse()
+
+    middleware = TracingMiddleware(view)
+    caplog.clear()
+    for header in ("tenant=acme,=,bad entry", "tenant=acme"):
+        request = RequestFactory().get("/x", HTTP_BAGGAGE=header)
+        request.resolver_match = None
+        middleware(request)
+    assert seen == ["acme", "acme"]
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == [
+        "baggage header: 2 malformed or excess entries ignored (first: Invalid baggage entry: `=`)"
+    ]
+
+
+def test_baggage_warnings_outside_a_request_are_left_alone(traced, caplog):
+    """Only axiomod's own extraction gathers the library's warnings."""
+    from opentelemetry.baggage.propagation import W3CBaggagePropagator
+
+    traced(1.0)
+    with caplog.at_level(logging.WARNING):
+        W3CBaggagePropagator().extract({"baggage": "=,="})
+    warnings = [r.name for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warnings == ["opentelemetry.baggage.propagation"] * 2

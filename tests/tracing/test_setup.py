@@ -98,3 +98,32 @@ def test_otel_sdk_disabled_turns_tracing_off(monkeypatch):
         assert tracing.configure(force=True) is False
         assert tracing.tracer() is None
     tracing.shutdown()
+
+
+@pytest.mark.parametrize(
+    ("sampler", "trusted"),
+    [
+        ("parentbased_traceidratio", True),
+        ("parentbased_always_on", True),
+        ("traceidratio", False),
+        ("always_on", False),
+        ("always_off", False),
+    ],
+)
+def test_otel_traces_sampler_says_whether_callers_flags_are_trusted(sampler, trusted):
+    from axiomod.conf import validate
+
+    environ = {"OTEL_TRACES_SAMPLER": sampler, "OTEL_TRACES_SAMPLER_ARG": "0.1"}
+    values = validate({}, environ).values["tracing"]
+    assert values.trust_parent_sampling is trusted
+    # A key written in the settings wins over the variable.
+    written = validate({"tracing": {"trust_parent_sampling": not trusted}}, environ)
+    assert written.values["tracing"].trust_parent_sampling is not trusted
+
+
+def test_an_edge_sampler_uses_the_ratio_for_remote_parents_only():
+    with tracing_settings(exporter="console", sample_ratio=0.1, trust_parent_sampling=False):
+        description = setup.build_provider().sampler.get_description()
+    assert "remoteParentSampled:TraceIdRatioBased{0.1}" in description
+    assert "remoteParentNotSampled:TraceIdRatioBased{0.1}" in description
+    assert "localParentSampled:AlwaysOnSampler" in description
