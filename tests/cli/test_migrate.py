@@ -89,6 +89,22 @@ def axiomod(project, *args: str, cwd: Path | None = None) -> subprocess.Complete
     )
 
 
+def axiomod_without_stdin(project, *args: str) -> subprocess.CompletedProcess:
+    """The console script with standard input closed (``0<&-``), as some CI runners and
+    cron jobs start it: Python then has no ``sys.stdin`` at all, unlike with /dev/null."""
+    root, url = project
+    env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(root)}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    return subprocess.run(
+        ["bash", "-c", 'exec "$0" "$@" 0<&-', console_script(), *args],
+        cwd=root / "shop",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def columns(project) -> list[str]:
     root, url = project
     env = {**os.environ, "DATABASE_URL": url}
@@ -155,6 +171,25 @@ def test_create_up_status_down_against_a_real_database(project):
     assert unknown.returncode == 2 and "no migration named '0009'" in unknown.stderr
     alias = axiomod(project, "migrate", "status", "shop", "--database", "nope")
     assert alias.returncode == 2 and "no such alias" in alias.stderr
+
+
+def test_questions_are_refused_when_standard_input_is_closed(project):
+    created = axiomod_without_stdin(project, "migrate", "create", "shop")
+    assert created.returncode == 0, created.stderr
+    assert axiomod_without_stdin(project, "migrate", "up").returncode == 0
+
+    refused = axiomod_without_stdin(project, "migrate", "down", "shop")
+    assert refused.returncode == 2, refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert "rolling back needs confirmation: run it in a terminal, or pass --yes" in (
+        refused.stderr
+    )
+    status = axiomod_without_stdin(project, "migrate", "status", "shop", "--check")
+    assert status.returncode == 0, "nothing may have been rolled back"
+
+    rolled = axiomod_without_stdin(project, "migrate", "down", "shop", "--yes")
+    assert rolled.returncode == 0, rolled.stderr
+    assert "Unapplying shop.0001_initial... OK" in rolled.stdout
 
 
 def test_templates_and_an_irreversible_migration(project):

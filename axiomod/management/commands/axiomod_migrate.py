@@ -10,7 +10,9 @@
 * ``status [APP] [--check] [--json]``: applied and pending per app; ``--check`` exits 1
   when a migration is pending or a model change has no migration.
 
-Exit codes: 0 done, 1 refused or failed (``--check`` findings), 2 usage error.
+Exit codes: 0 done, 1 refused or failed (``--check`` findings), 2 usage error (and a
+rollback without ``--yes`` when standard input is not a terminal: /dev/null, a pipe, or
+closed).
 """
 
 from __future__ import annotations
@@ -24,6 +26,23 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS
+
+
+def _stdin_is_a_terminal() -> bool:
+    """Whether a question can be answered: standard input exists, is open and is a terminal.
+
+    With standard input closed (``0<&-``, as some CI runners and supervisors start
+    processes) Python sets ``sys.stdin`` to None, and a stream closed since start-up
+    raises ValueError from ``isatty()``: both mean nobody can answer, exactly like
+    /dev/null, rather than an AttributeError out of the command.
+    """
+    stdin = sys.stdin
+    if stdin is None:
+        return False
+    try:
+        return stdin.isatty()
+    except (ValueError, OSError):
+        return False
 
 
 class Command(BaseCommand):
@@ -135,7 +154,7 @@ class Command(BaseCommand):
         call_command(
             "makemigrations",
             app,
-            interactive=sys.stdin.isatty(),
+            interactive=_stdin_is_a_terminal(),
             stdout=self._raw_stdout(),
             **kwargs,
         )
@@ -193,7 +212,7 @@ class Command(BaseCommand):
             self.stdout.write("dry run: nothing was changed")
             return
         if not options["yes"]:
-            if not sys.stdin.isatty():
+            if not _stdin_is_a_terminal():
                 raise CommandError(
                     "rolling back needs confirmation: run it in a terminal, or pass --yes",
                     returncode=2,
