@@ -1,10 +1,19 @@
-"""A base for JSON endpoints on plain Django class-based views.
+"""A base for JSON endpoints on plain Django class-based views, and JSON error pages.
 
 Views of a Clean Architecture module only translate: HTTP in, a use case call, JSON out.
 What every such view needs besides that is here, once: domain errors
 (:mod:`axiomod.errors`) answered with their status and the error body, a JSON 405 with an
-``Allow`` header, and parsing of a JSON object body and of integer query parameters into
-``InvalidInput`` naming the field. ``axiomod generate`` writes views on this base.
+``Allow`` header, a 415 for a body that is not declared JSON, a 413 for a body over
+``DATA_UPLOAD_MAX_MEMORY_SIZE``, and parsing of a JSON object body and of integer query
+parameters into ``InvalidInput`` naming the field. ``axiomod generate`` writes views on
+this base.
+
+What happens before a view runs (no route matched, an unknown ``Host``, a crash) is
+answered by Django's error handlers; :func:`bad_request`, :func:`permission_denied`,
+:func:`page_not_found` and :func:`server_error` answer those in the same JSON shape. A
+project switches them on with one line in its root URLconf::
+
+    from axiomod.views import handler400, handler403, handler404, handler500  # noqa: F401
 
 DRF was looked at: its ``APIView`` does all of this and more, and a team that wants
 serializers and browsable pages should use it (with :func:`axiomod.errors.drf_exception_handler`).
@@ -14,22 +23,50 @@ This base exists so a generated module needs nothing beyond Django.
 from __future__ import annotations
 
 import json
+import logging
 import re
-from decimal import Decimal
-from typing import Any
+import sys
+from typing import Any, NoReturn
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.decorators import method_decorator
+from django.utils.log import log_response
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
-from axiomod.errors import DomainError, InvalidInput
+from axiomod.errors import INTERNAL, DomainError, InvalidInput
+from axiomod.validation import JsonDecimal
 
-__all__ = ["JsonView", "error_response", "json_object", "query_int"]
+__all__ = [
+    "JsonView",
+    "bad_request",
+    "error_response",
+    "handler400",
+    "handler403",
+    "handler404",
+    "handler500",
+    "is_json_content_type",
+    "json_object",
+    "page_not_found",
+    "permission_denied",
+    "query_int",
+    "request_too_large",
+    "server_error",
+]
 
 # ASCII digits only (``\d`` would accept Arabic-Indic digits) and a bounded length, so a
 # database never sees an integer wider than 64 bits.
 _QUERY_INT_RE = re.compile(r"-?[0-9]{1,18}")
+
+# How far a JSON number may reach: Python's own bound on integer digits (4300 by
+# default), which json.loads already applies to JSON integers. A number longer than that,
+# or whose exponent would write out more digits than that (1e999999999), is refused
+# rather than handed to code that may quantize it or convert it to int.
+_MAX_NUMBER_DIGITS = sys.get_int_max_str_digits() or 4300
+
+# JSON types are application/json and any application/<something>+json (RFC 6839).
+_JSON_CONTENT_TYPE_RE = re.compile(r"application/(?:[^/;\s]+\+)?json")
 
 
 def error_response(status: int, error: str, detail: str, **extra: str) -> JsonResponse:
@@ -38,25 +75,87 @@ def error_response(status: int, error: str, detail: str, **extra: str) -> JsonRe
     return JsonResponse({"error": error, "detail": detail, **extra}, status=status)
 
 
+def is_json_content_type(content_type: str) -> bool:
+    """Whether a (parsed, lower-case) ``Content-Type`` says JSON: ``application/json``
+    or ``application/<x>+json``."""
+    return _JSON_CONTENT_TYPE_RE.fullmatch(content_type) is not None
+
+
+def _has_body(request: HttpRequest) -> bool:
+    # Django reads exactly CONTENT_LENGTH bytes (none when it is absent or not a number;
+    # see WSGIRequest.__init__), so that is what "has a body" means to a view.
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) > 0
+    except ValueError:
+        return False
+
+
+def request_too_large(request: HttpRequest, exception: BaseException | None = None) -> JsonResponse:
+    """413 with the JSON error body, logged as one WARNING line without a traceback.
+
+    Django treats ``RequestDataTooBig`` as a ``SuspiciousOperation``: a 400 from
+    ``handler400`` and an ERROR with the traceback on ``django.security.RequestDataTooBig``
+    (``django.core.handlers.exception.response_for_exception``). A client sending too
+    much is neither suspicious nor our error, and has a status of its own. The line goes
+    to the same logger through Django's ``log_response``, which marks the response as
+    logged so Django does not log it a second time.
+    """
+    from django.conf import settings
+
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    response = error_response(
+        413, "too_large", f"the request body is larger than {limit} bytes", field="body"
+    )
+    log_response(
+        "Request body too large (over DATA_UPLOAD_MAX_MEMORY_SIZE=%s bytes): %s",
+        limit,
+        request.path,
+        response=response,
+        request=request,
+        logger=logging.getLogger("django.security.RequestDataTooBig"),
+        level="warning",
+    )
+    return response
+
+
 # CSRF protection defends cookie-authenticated browser forms: a browser attaches the
 # session cookie to a forged cross-site POST on its own. JSON APIs built on this base are
 # for programs that authenticate with a bearer token in the Authorization header, which a
-# browser never adds by itself, so there is nothing for a forged request to ride on. A
-# subclass that accepts session-cookie authentication must wrap its dispatch in
-# ``csrf_protect``.
+# browser never adds by itself, so there is nothing for a forged request to ride on. What
+# a browser does send cross-site without asking (no CORS preflight) is a "simple" request:
+# a form or fetch() body typed text/plain, form-urlencoded or multipart. Requiring a JSON
+# Content-Type for every body (415 otherwise) keeps those away from the views, which
+# matters for services reached without credentials (an internal API a browser on the
+# intranet can reach). A subclass that also accepts session-cookie authentication must
+# wrap its dispatch in ``csrf_protect``: a body-less POST needs no Content-Type.
 @method_decorator(csrf_exempt, name="dispatch")
 class JsonView(View):
-    """Maps :class:`axiomod.errors.DomainError` and wrong methods to JSON error responses.
+    """Maps :class:`axiomod.errors.DomainError`, wrong methods, bodies that are not JSON
+    (415) and bodies over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (413) to JSON error responses.
 
-    The mapping happens here rather than only in ``DomainErrorMiddleware`` so a view
-    answers the same whether or not the project installed the middleware.
+    The mapping happens here rather than only in ``DomainErrorMiddleware`` and the error
+    handlers so a view answers the same whether or not the project installed them.
     """
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        method = (request.method or "").lower()
+        if (
+            method in self.http_method_names
+            and hasattr(self, method)
+            and _has_body(request)
+            and not is_json_content_type(request.content_type or "")
+        ):
+            return error_response(
+                415,
+                "unsupported_media_type",
+                "the request body must be sent as Content-Type: application/json",
+            )
         try:
             return super().dispatch(request, *args, **kwargs)
         except DomainError as exc:
             return JsonResponse(exc.body(), status=exc.status)
+        except RequestDataTooBig as exc:
+            return request_too_large(request, exc)
 
     def http_method_not_allowed(
         self, request: HttpRequest, *args: Any, **kwargs: Any
@@ -69,15 +168,45 @@ class JsonView(View):
         return response
 
 
+class _NumberOutOfRangeError(ValueError):
+    pass
+
+
+def _json_decimal(text: str) -> JsonDecimal:
+    if len(text) > _MAX_NUMBER_DIGITS:
+        raise _NumberOutOfRangeError(text[:20])
+    try:
+        number = JsonDecimal(text)
+    except ArithmeticError:  # decimal.InvalidOperation: an exponent beyond decimal's own
+        raise _NumberOutOfRangeError(text[:20]) from None
+    if abs(number.adjusted()) > _MAX_NUMBER_DIGITS:
+        raise _NumberOutOfRangeError(text[:20])
+    return number
+
+
+def _no_constant(name: str) -> NoReturn:
+    # json.loads takes NaN, Infinity and -Infinity by default; they are not JSON.
+    raise ValueError(f"{name} is not JSON")
+
+
 def json_object(request: HttpRequest, *, fields: frozenset[str] | None = None) -> dict[str, Any]:
     """The body as a JSON object; anything else is ``InvalidInput`` on field ``body``.
 
-    Numbers with a fraction are parsed into ``Decimal``, so ``12.10`` never passes through
-    a binary float. With ``fields``, an unknown key is rejected rather than ignored: a
-    misspelt key silently dropped would surface later as a confusing "is required".
+    Numbers with a fraction or an exponent are parsed into
+    :class:`axiomod.validation.JsonDecimal` (a ``Decimal`` that remembers its text), so
+    ``12.10`` never passes through a binary float and
+    :func:`axiomod.validation.clean_decimal` can refuse ``1e5``. A number beyond what
+    Python parses as an integer (4300 digits, or an exponent that would write out more)
+    and ``NaN``/``Infinity`` are refused. With ``fields``, an unknown key is rejected
+    rather than ignored: a misspelt key silently dropped would surface later as a
+    confusing "is required".
     """
     try:
-        data = json.loads(request.body, parse_float=Decimal)
+        data = json.loads(request.body, parse_float=_json_decimal, parse_constant=_no_constant)
+    except _NumberOutOfRangeError:
+        raise InvalidInput(
+            f"has a number out of range (at most {_MAX_NUMBER_DIGITS} digits)", field="body"
+        ) from None
     except (ValueError, RecursionError):
         # ValueError covers JSONDecodeError, bytes that are not UTF-8/16/32 and integers
         # beyond Python's digit limit; RecursionError absurdly deep nesting.
@@ -99,3 +228,42 @@ def query_int(request: HttpRequest, name: str, default: int) -> int:
     if not _QUERY_INT_RE.fullmatch(raw):
         raise InvalidInput("must be an integer", field=name)
     return int(raw)
+
+
+# --- error handlers -----------------------------------------------------------------------
+# Django answers what happens outside a view (no route matched, an unknown Host, a body
+# over the limit read by a middleware, a crash) through the root URLconf's handler400,
+# handler403, handler404 and handler500, whose defaults (django.views.defaults) render
+# HTML templates. These answer the same errors in the JSON body every view uses. They
+# never echo the request (no path, no host): a handler400 for DisallowedHost must not
+# call request.get_host(), which raises again.
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """``handler400``: 400 ``{"error": "bad_request"}``; 413 for a body over
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (see :func:`request_too_large`)."""
+    if isinstance(exception, RequestDataTooBig):
+        return request_too_large(request, exception)
+    return error_response(400, "bad_request", "the request could not be understood")
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """``handler403``: 403 ``{"error": "forbidden"}``."""
+    return error_response(403, "forbidden", "forbidden")
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """``handler404``: 404 ``{"error": "not_found"}`` for a URL no route matches."""
+    return error_response(404, "not_found", "no such resource")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """``handler500``: 500 with the fixed internal error body, never the exception."""
+    return JsonResponse(INTERNAL.body(), status=500)
+
+
+# The names Django looks up in a root URLconf, so one import line switches them on.
+handler400 = bad_request
+handler403 = permission_denied
+handler404 = page_not_found
+handler500 = server_error

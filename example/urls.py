@@ -2,6 +2,9 @@
 
 from django.urls import include, path
 
+# Django's 400/403/404/500 answers (no route matched, an unknown Host, a crash) in the
+# JSON error body every view uses, instead of HTML pages.
+from axiomod.views import handler400, handler403, handler404, handler500  # noqa: F401
 from example.views import me
 
 urlpatterns = [

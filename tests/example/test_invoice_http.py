@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 from django.test import Client
@@ -132,6 +133,25 @@ def test_created_invoices_get_distinct_numbers(client):
         ({**VALID, "amount": {"value": 1}}, "amount"),
         ('{"customer": "ACME", "amount": 1.234, "currency": "EUR"}', "amount"),
         ('{"customer": "ACME", "amount": 1e400, "currency": "EUR"}', "amount"),
+        # Exponents beyond what decimal can hold raised InvalidOperation: a 500.
+        ('{"customer": "ACME", "amount": 1e9999999999999999999, "currency": "EUR"}', "body"),
+        ('{"customer": "ACME", "amount": 1e-9999999999999999999, "currency": "EUR"}', "body"),
+        ('{"customer": "ACME", "amount": 1e99999, "currency": "EUR"}', "body"),
+        ('{"customer": "ACME", "amount": 0.' + "1" * 5000 + ', "currency": "EUR"}', "body"),
+        ('{"customer": "ACME", "amount": NaN, "currency": "EUR"}', "body"),
+        ('{"customer": "ACME", "amount": -Infinity, "currency": "EUR"}', "body"),
+        # Lone surrogates pass json.loads and fail in the database driver.
+        ('{"customer": "a\\ud800b", "amount": "1", "currency": "EUR"}', "customer"),
+        ('{"customer": "\\udc00", "amount": "1", "currency": "EUR"}', "customer"),
+        # Decimal() reads these as numbers; an amount is ASCII digits and a point.
+        ({**VALID, "amount": "5_000"}, "amount"),
+        ({**VALID, "amount": "1e5"}, "amount"),
+        ({**VALID, "amount": "\u0665"}, "amount"),  # ARABIC-INDIC DIGIT FIVE
+        ({**VALID, "amount": "+5"}, "amount"),
+        ({**VALID, "amount": "12.500"}, "amount"),
+        ('{"customer": "ACME", "amount": 1e5, "currency": "EUR"}', "amount"),
+        ('{"customer": "ACME", "amount": 1.5e1, "currency": "EUR"}', "amount"),
+        ('{"customer": "ACME", "amount": 1250E-2, "currency": "EUR"}', "amount"),
         ({"customer": "ACME", "amount": "1"}, "currency"),
         ({**VALID, "currency": "eur"}, "currency"),
         ({**VALID, "currency": "EU"}, "currency"),
@@ -237,3 +257,86 @@ def test_wrong_method_is_405_with_allow_header(client, method, path, allowed):
     assert response.json()["error"] == "method_not_allowed"
     assert allowed <= set(response["Allow"].replace(" ", "").split(","))
     assert InvoiceModel.objects.count() == 0
+
+
+# --- content types, body limits, routes and hosts: JSON answers everywhere ----------------
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", ""],
+)
+def test_a_body_not_declared_json_is_415_and_stores_nothing(client, content_type):
+    # text/plain, form and multipart bodies are what a browser sends cross-site without
+    # a CORS preflight; the views are csrf_exempt, so the Content-Type is what stops them.
+    response = client.post(URL, data=json.dumps(VALID), content_type=content_type)
+
+    assert response.status_code == 415, response.content
+    assert response.json() == {
+        "error": "unsupported_media_type",
+        "detail": "the request body must be sent as Content-Type: application/json",
+    }
+    assert InvoiceModel.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/json",
+        "application/json; charset=utf-8",
+        "Application/JSON",
+        "application/vnd.api+json",
+    ],
+)
+def test_json_content_types_are_accepted(client, content_type):
+    response = client.post(URL, data=json.dumps(VALID), content_type=content_type)
+
+    assert response.status_code == 201, response.content
+
+
+def test_a_wrong_method_with_a_text_body_is_still_405(client):
+    response = client.put(URL, data="x", content_type="text/plain")
+
+    assert response.status_code == 405
+
+
+def test_a_body_over_the_upload_limit_is_413_and_one_warning_line(client, settings, caplog):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = {**VALID, "customer": "x" * 2000}
+
+    with caplog.at_level(logging.INFO):
+        response = _post(client, body)
+
+    assert response.status_code == 413
+    assert response.json() == {
+        "error": "too_large",
+        "detail": "the request body is larger than 1000 bytes",
+        "field": "body",
+    }
+    logged = [r for r in caplog.records if r.name.startswith(("django.", "axiomod"))]
+    assert [(r.name, r.levelno) for r in logged] == [
+        ("django.security.RequestDataTooBig", logging.WARNING)
+    ], caplog.text
+    assert logged[0].exc_info is None
+    assert "/invoices/" in logged[0].getMessage()
+    assert InvoiceModel.objects.count() == 0
+
+
+@pytest.mark.parametrize("path", ["/invoices/abc/", "/invoices/1/x/", "/invoices/-1/", "/nothing"])
+def test_a_url_that_matches_no_route_is_a_json_404(client, path):
+    response = client.get(path)
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"error": "not_found", "detail": "no such resource"}
+
+
+def test_an_unknown_host_is_a_json_400(client):
+    response = client.get(URL, headers={"host": "evil.example"})
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "error": "bad_request",
+        "detail": "the request could not be understood",
+    }

@@ -7,11 +7,10 @@ whichever protocol it speaks.
 
 from __future__ import annotations
 
-import math
 import re
-import unicodedata
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from axiomod.validation import clean_decimal, clean_text
 from example.invoices.entity import InvalidInvoice, NewInvoice
 
 MAX_CUSTOMER_LENGTH = 200
@@ -22,6 +21,8 @@ MAX_AMOUNT = Decimal(10) ** 10
 """Exclusive upper bound: ``DecimalField(max_digits=12, decimal_places=2)`` holds at most
 9,999,999,999.99."""
 
+CURRENCY_PLACES = 2
+"""Minor units of every currency in ``ALLOWED_CURRENCIES``."""
 CENT = Decimal("0.01")
 
 ALLOWED_CURRENCIES = frozenset(
@@ -31,7 +32,6 @@ ALLOWED_CURRENCIES = frozenset(
 amount is stored with exactly two decimal places."""
 
 _CURRENCY_RE = re.compile(r"[A-Z]{3}")
-_MAX_AMOUNT_TEXT = 64  # far above any valid amount; keeps Decimal() parsing cheap
 NUMBER_PREFIX = "INV-"
 
 
@@ -53,39 +53,25 @@ class InvoiceService:
 
     def clean_customer(self, value: object) -> str:
         """A customer name: text, trimmed, not blank, at most 200 characters, no control
-        characters (PostgreSQL rejects NUL outright, and newlines break invoice layouts)."""
-        if value is None:
-            raise InvalidInvoice("customer", "is required")
-        if not isinstance(value, str):
-            raise InvalidInvoice("customer", "must be a string")
-        customer = value.strip()
-        if not customer:
-            raise InvalidInvoice("customer", "must not be blank")
-        if len(customer) > MAX_CUSTOMER_LENGTH:
-            raise InvalidInvoice("customer", f"must be at most {MAX_CUSTOMER_LENGTH} characters")
-        if any(unicodedata.category(char) == "Cc" for char in customer):
-            raise InvalidInvoice("customer", "must not contain control characters")
-        return customer
+        characters (PostgreSQL rejects NUL outright, and newlines break invoice layouts),
+        storable as UTF-8 (:func:`axiomod.validation.clean_text`)."""
+        return clean_text(value, "customer", max_length=MAX_CUSTOMER_LENGTH, error=InvalidInvoice)
 
     def clean_amount(self, value: object) -> Decimal:
-        """A positive amount below 10^10 with at most two decimal places, as a ``Decimal``
-        quantized to cents.
+        """A positive amount below 10^10 written plainly with at most two decimal places
+        (``"12.50"`` or ``12.50``, never ``"1e5"``, ``"5_000"`` or Arabic-Indic digits:
+        :func:`axiomod.validation.clean_decimal`), as a ``Decimal`` quantized to cents.
 
-        Strings and integers are exact; a float is taken by its shortest repr (``12.5`` ->
-        ``Decimal("12.5")``), never by its binary value (``12.1`` is not
+        Strings and JSON numbers are exact; a float is taken by its shortest repr
+        (``12.5`` -> ``Decimal("12.5")``), never by its binary value (``12.1`` is not
         ``12.0999999999999996447286321199499070644378662109375``).
         """
-        amount = self._to_decimal(value)
-        if not amount.is_finite():
-            raise InvalidInvoice("amount", "must be a finite number")
+        amount = clean_decimal(value, "amount", places=CURRENCY_PLACES, error=InvalidInvoice)
         if amount <= 0:
             raise InvalidInvoice("amount", "must be greater than 0")
         if amount >= MAX_AMOUNT:
             raise InvalidInvoice("amount", f"must be less than {MAX_AMOUNT:f}")
-        cents = amount.quantize(CENT)
-        if cents != amount:
-            raise InvalidInvoice("amount", "must have at most 2 decimal places")
-        return cents
+        return amount.quantize(CENT)
 
     def clean_currency(self, value: object) -> str:
         """An upper-case three-letter ISO 4217 code the service bills in."""
@@ -106,30 +92,3 @@ class InvoiceService:
         if sequence < 1:
             raise ValueError(f"invoice sequence must be positive, got {sequence}")
         return f"{NUMBER_PREFIX}{sequence:06d}"
-
-    @staticmethod
-    def _to_decimal(value: object) -> Decimal:
-        if value is None:
-            raise InvalidInvoice("amount", "is required")
-        # bool is an int subclass; `true` is no amount.
-        if isinstance(value, bool):
-            raise InvalidInvoice("amount", "must be a decimal number such as 12.50")
-        if isinstance(value, Decimal):
-            return value
-        if isinstance(value, int):
-            return Decimal(value)
-        if isinstance(value, float):
-            if not math.isfinite(value):
-                raise InvalidInvoice("amount", "must be a finite number")
-            return Decimal(repr(value))
-        if isinstance(value, str):
-            text = value.strip()
-            if not text:
-                raise InvalidInvoice("amount", "is required")
-            if len(text) > _MAX_AMOUNT_TEXT:
-                raise InvalidInvoice("amount", "must be a decimal number such as 12.50")
-            try:
-                return Decimal(text)
-            except InvalidOperation:
-                raise InvalidInvoice("amount", "must be a decimal number such as 12.50") from None
-        raise InvalidInvoice("amount", "must be a decimal number such as 12.50")
