@@ -22,16 +22,27 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
+    "MAX_NAME_LENGTH",
+    "MAX_PROJECT_NAME_LENGTH",
     "ModuleNames",
     "ScaffoldError",
     "camel",
     "check_identifier",
+    "length_problem",
     "plural",
     "shadowed",
     "singular",
 ]
 
 MAX_INDEX_NAME = 30  # Django's limit (models.E034), for Oracle's sake
+#: Longest module, entity, service or handler name. A module's table is
+#: ``<module>_<entity>``: 31 + 1 + 31 fits PostgreSQL's 63-byte identifiers (longer ones
+#: are cut) and MySQL's 64 characters (longer ones fail at migrate), and every file
+#: name derived from a name stays far below the 255 bytes file systems allow.
+MAX_NAME_LENGTH = 31
+#: Longest project package (``axiomod new``): a directory and the database name of the
+#: template's ``DATABASE_URL``, held to PostgreSQL's 63-byte identifiers.
+MAX_PROJECT_NAME_LENGTH = 63
 _SNAKE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 _CAMEL = re.compile(r"[A-Z][A-Za-z0-9]*")
 
@@ -43,10 +54,31 @@ class ScaffoldError(Exception):
     """
 
 
+def length_problem(
+    value: str,
+    what: str,
+    limit: int = MAX_NAME_LENGTH,
+    reason: str = "so that its table and file names fit the databases' and file systems' limits",
+) -> str | None:
+    """Why ``value`` is too long to be ``what``, or None.
+
+    Checked before any other rule and before the name reaches the file system: a name
+    past the file system's limit otherwise ends in ``OSError: File name too long`` from
+    the first ``exists()``, and the message quotes only the start of the name.
+    """
+    if len(value) <= limit:
+        return None
+    shown = f"{value[:20]}..." if len(value) > 24 else value
+    return f"{what} {shown!r} is {len(value)} characters long; at most {limit}, {reason}"
+
+
 def check_identifier(value: str, what: str) -> str:
-    """``value`` if it is a lower_snake_case Python identifier and not a keyword."""
+    """``value`` if it is a short lower_snake_case Python identifier and not a keyword."""
     if not value:
         raise ScaffoldError(f"{what} must not be empty")
+    problem = length_problem(value, what)
+    if problem:
+        raise ScaffoldError(problem)
     if keyword.iskeyword(value) or keyword.issoftkeyword(value):
         raise ScaffoldError(f"{what} {value!r} is a Python keyword; choose another name")
     if not _SNAKE.fullmatch(value):

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .names import ModuleNames, ScaffoldError, shadowed
+from .names import MAX_PROJECT_NAME_LENGTH, ModuleNames, ScaffoldError, length_problem, shadowed
 
 __all__ = [
     "TEMPLATE_DIR",
@@ -62,13 +62,18 @@ def slugify(name: str) -> str:
 def identifier_problem(what: str, name: str, *, check_installed: bool = True) -> str | None:
     """Why ``name`` cannot be a top-level package of a Django project, or None.
 
-    It must be an ASCII identifier and no keyword, and must not hide a module the project
-    imports: a standard-library module (``test``, ``json``) or an installed one (``django``,
-    ``axiomod``, ``celery``), which the project directory, first on ``sys.path``, would
-    shadow.
+    It must be an ASCII identifier of at most ``MAX_PROJECT_NAME_LENGTH`` characters and
+    no keyword, and must not hide a module the project imports: a standard-library module
+    (``test``, ``json``) or an installed one (``django``, ``axiomod``, ``celery``), which
+    the project directory, first on ``sys.path``, would shadow.
     """
     if not name:
         return f"{what} is empty"
+    too_long = length_problem(
+        name, what, MAX_PROJECT_NAME_LENGTH, "so that it can name a directory and a database"
+    )
+    if too_long:
+        return too_long
     if not name.isidentifier() or not name.isascii():
         return f"{what} {name!r} is not a valid Python identifier"
     if keyword.iskeyword(name) or keyword.issoftkeyword(name):

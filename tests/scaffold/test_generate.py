@@ -255,6 +255,10 @@ def bare(tmp_path) -> Project:
         (["module", "--name", "orders", "--entity", "def"], "'def' is a Python keyword"),
         (["service", "-n", "pricing", "-m", "nowhere"], "no module 'shop.nowhere'"),
         (["service", "-n", "Pricing", "-m", "billing"], "service name 'Pricing' is not"),
+        # Past the file system's 255 bytes this was OSError: File name too long, exit 1.
+        (["module", "--name", "a" * 300], "module name 'aaaaaaaaaaaaaaaaaaaa...' is 300 char"),
+        (["module", "--name", "a" * 32], "is 32 characters long; at most 31"),
+        (["handler", "-n", "b" * 300, "-m", "billing", "-k", "http"], "is 300 characters"),
         (["handler", "-n", "export", "-m", "billing", "-k", "soap"], "invalid choice: 'soap'"),
         (
             ["module", "--name", "orders", "--package", "elsewhere"],

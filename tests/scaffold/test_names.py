@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from axiomod.scaffold import ModuleNames, ScaffoldError
-from axiomod.scaffold.names import camel, plural, singular
+from axiomod.scaffold.names import MAX_NAME_LENGTH, camel, plural, singular
 
 
 @pytest.mark.parametrize(
@@ -73,12 +73,24 @@ def test_the_entity_may_be_given_in_either_spelling():
         ("2fa", "not a lower_snake_case"),
         ("bill__ing", "not a lower_snake_case"),
         ("café", "not a lower_snake_case"),
+        ("a" * 300, "'aaaaaaaaaaaaaaaaaaaa...' is 300 characters long; at most 31"),
+        ("a" * 32, "is 32 characters long; at most 31"),
     ],
 )
 def test_bad_module_names_are_refused_with_the_reason(name, message):
     with pytest.raises(ScaffoldError, match="module name") as caught:
         ModuleNames.build(name)
     assert message in str(caught.value)
+
+
+def test_the_longest_names_give_a_table_name_every_database_keeps():
+    """31 characters each: ``<module>_<entity>`` is 63, PostgreSQL's identifier limit
+    (MySQL allows 64); the table is named in the generated model and migration."""
+    module = "m" * MAX_NAME_LENGTH
+    names = ModuleNames.build(module, entity="e" * MAX_NAME_LENGTH)
+    assert len(f"{names.module}_{names.entity_snake}") == 63
+    with pytest.raises(ScaffoldError, match="entity name 'eeee"):
+        ModuleNames.build(module, entity="E" + "e" * MAX_NAME_LENGTH)
 
 
 def test_a_bad_package_is_refused():
