@@ -2,9 +2,14 @@
 
 ``axiomod.urls`` mounts the endpoints of the installed axiomod apps: /metrics, the probes
 /live, /ready and /health{% if cookiecutter.use_oidc == "y" %}, and the OpenID Connect login under oidc/{% endif %}.
+Django's own 400/403/404/500 answers (no route matched, an unknown Host, a body over
+DATA_UPLOAD_MAX_MEMORY_SIZE, a crash) are JSON error bodies, like the views', through the
+handlers imported below.
 """
 
 from django.urls import include, path
+
+from axiomod.views import handler400, handler403, handler404, handler500  # noqa: F401
 
 urlpatterns = [
     path("", include("axiomod.urls")),
