@@ -7,9 +7,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE, a crash) are JSON error bodies, like the views', th
 handlers imported below.
 """
 
-from django.urls import include, path
-
 from axiomod.views import handler400, handler403, handler404, handler500  # noqa: F401
+from django.urls import include, path
 
 urlpatterns = [
     path("", include("axiomod.urls")),
