@@ -1,10 +1,15 @@
 """Readiness state: cached results, one in-flight run, optional background refresh, draining.
 
 A probe storm (several kubelets, a load balancer, a dashboard) must not turn into a
-database ping per request: results are reused for ``cache_ttl`` seconds and concurrent
-probes wait for the one run in progress instead of starting their own. In background
-mode a thread refreshes every ``interval`` seconds and probes only read. All of it is
-per process (each gunicorn worker keeps its own state).
+database ping per request: results are reused for ``cache_ttl`` seconds, and one probe
+(the leader) runs the checks when they are older. The probes that arrive during its run
+do not wait for it: each of them holds a server thread (a gthread worker has a few), and
+waiting up to the largest check timeout behind hanging dependencies held every thread,
+so ``/live`` queued behind them past Kubernetes' 1 s liveness timeout. They answer from
+the last report at once; before the first report exists they wait at most
+:data:`IN_FLIGHT_WAIT` and then answer DOWN, "checks in progress". In background mode a
+thread refreshes every ``interval`` seconds and probes only read. All of it is per
+process (each gunicorn worker keeps its own state).
 """
 
 from __future__ import annotations
@@ -26,6 +31,12 @@ __all__ = ["DEGRADED", "Report", "current_report", "reset", "start_background_re
 
 DEGRADED = "DEGRADED"
 
+#: Seconds a probe that finds a run in flight waits for it when there is no earlier
+#: report to answer from (the first probes after start-up): long enough for checks that
+#: answer at once, short enough that a storm of such probes leaves threads free.
+IN_FLIGHT_WAIT = 0.05
+IN_PROGRESS = "checks in progress"
+
 logger = logging.getLogger("axiomod.health")
 
 
@@ -35,10 +46,15 @@ class Report:
     results: tuple[CheckResult, ...]
     computed_at: float  # time.monotonic()
     timestamp: str  # ISO 8601, UTC
+    detail: str | None = None  # why there are no results (IN_PROGRESS)
 
     @property
     def ready(self) -> bool:
         return self.status != DOWN
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def aggregate(results: tuple[CheckResult, ...]) -> str:
@@ -64,7 +80,7 @@ class _State:
             aggregate(results),
             results,
             time.monotonic(),
-            datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            _now_iso(),
         )
         _record_metrics(results)
         self.report = report
@@ -87,18 +103,29 @@ class _State:
             if leader:
                 event = self.in_flight = threading.Event()
         if not leader:
-            # The leader's run ends within the largest check timeout (run_checks enforces
-            # it) and always sets the event, so there is no need for a deadline here.
-            event.wait()
-            if self.report is not None:
-                return self.report
+            return self._follow(event)
         try:
             return self.run()
         finally:
-            if leader:
-                with self.lock:
-                    self.in_flight = None
-                event.set()
+            with self.lock:
+                self.in_flight = None
+            event.set()
+
+    def _follow(self, event: threading.Event) -> Report:
+        """The answer of a probe that found another probe's run in flight.
+
+        Never the run's own wait (up to the largest check timeout): the last report if
+        there is one, however old (it is at most one run older than a fresh one, and the
+        leader's answer will replace it), else the run's result if it ends within
+        :data:`IN_FLIGHT_WAIT`, else DOWN with :data:`IN_PROGRESS`.
+        """
+        report = self.report
+        if report is None:
+            event.wait(IN_FLIGHT_WAIT)
+            report = self.report
+        if report is not None:
+            return report
+        return Report(DOWN, (), time.monotonic(), _now_iso(), detail=IN_PROGRESS)
 
     def _ensure_background(self, interval: float) -> None:
         if self.background is not None and self.background.is_alive():

@@ -66,6 +66,8 @@ def ready_payload(report: Report, details: bool) -> dict[str, object]:
         "components": {r.name: _component(r, details) for r in report.results},
         "timestamp": report.timestamp,
     }
+    if report.detail is not None:
+        payload["detail"] = report.detail
     if shutdown.draining():
         payload["draining"] = True
     return payload

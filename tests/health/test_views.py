@@ -89,33 +89,74 @@ def test_results_are_cached_for_the_ttl(client, checks, settings):
     assert checks["ok"] == 3
 
 
-def test_concurrent_probes_share_one_run(only_checks, settings):
-    from axiomod_health.state import current_report
-
+def _blocking_check(settings, **health):
+    """A check that blocks until released; ``cache_ttl`` 0 so every probe wants a run."""
     settings.AXIOMOD = {
         **settings.AXIOMOD,
-        "health": {**settings.AXIOMOD["health"], "cache_ttl": 0},
+        "health": {**settings.AXIOMOD["health"], "cache_ttl": 0, "check_timeout": 30, **health},
     }
     entered, release = threading.Event(), threading.Event()
-    runs = []
+    events: list[str] = []
 
     @health_check(name="slow")
     def slow():
-        runs.append(1)
+        events.append("run started")
         entered.set()
-        release.wait(5)
+        release.wait(30)
+        events.append("run ended")
 
-    reports = []
-    threads = [threading.Thread(target=lambda: reports.append(current_report())) for _ in range(8)]
-    threads[0].start()
-    assert entered.wait(5)
-    for thread in threads[1:]:
-        thread.start()
+    return entered, release, events
+
+
+def _probe_in_thread(path: str) -> tuple[threading.Thread, list]:
+    from django.test import Client
+
+    answers: list = []
+    thread = threading.Thread(target=lambda: answers.append(Client().get(path)))
+    thread.start()
+    return thread, answers
+
+
+def test_a_probe_that_finds_a_run_in_flight_answers_from_the_last_report(
+    client, only_checks, settings
+):
+    entered, release, events = _blocking_check(settings)
     release.set()
-    for thread in threads:
-        thread.join(10)
-    assert len(runs) == 1, "followers must wait for the leader's run"
-    assert len(reports) == 8 and all(r.status == "UP" for r in reports)
+    assert client.get("/ready").json()["status"] == "UP"  # the last report
+    release.clear()
+    entered.clear()
+    leader, leader_answers = _probe_in_thread("/ready")
+    assert entered.wait(10)  # the leader's run hangs in the check
+
+    followers = [client.get("/ready") for _ in range(5)]
+
+    assert events.count("run ended") == 1, "the followers did not wait for the leader's run"
+    assert all(r.status_code == 200 and r.json()["status"] == "UP" for r in followers)
+    assert events.count("run started") == 2, "and started no run of their own"
+    release.set()
+    leader.join(10)
+    assert leader_answers[0].status_code == 200
+
+
+def test_before_any_report_a_probe_behind_a_run_answers_checks_in_progress(
+    client, only_checks, settings
+):
+    entered, release, events = _blocking_check(settings)
+    leader, leader_answers = _probe_in_thread("/ready")
+    assert entered.wait(10)
+
+    follower = client.get("/ready")
+
+    assert events == ["run started"], "answered while the run still hangs"
+    assert follower.status_code == 503
+    assert follower.json()["status"] == "DOWN"
+    assert follower.json()["detail"] == "checks in progress"
+    assert follower.json()["components"] == {}
+    release.set()
+    leader.join(10)
+    assert leader_answers[0].status_code == 200
+    assert leader_answers[0].json()["components"]["slow"]["status"] == "UP"
+    assert "detail" not in leader_answers[0].json()
 
 
 @pytest.mark.parametrize(
