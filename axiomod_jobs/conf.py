@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import zoneinfo
 from collections.abc import Iterable
 from typing import Any
@@ -15,6 +16,55 @@ def _timezone(value: str) -> str | None:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return f"{value!r} is not a known time zone"
+    return None
+
+
+def broker_schemes() -> list[str] | None:
+    """The URL schemes Celery's broker connection (kombu) has a transport for, or None.
+
+    Read from ``kombu.transport.TRANSPORT_ALIASES``, the table kombu itself resolves a
+    URL's scheme with, rather than a list kept here: it follows the installed kombu
+    (``pgmq``, ``gcpubsub`` came with recent releases) and any alias a plug-in adds.
+    None when kombu is not installed (no ``jobs`` extra): nothing can use the broker
+    then, and the app says which extra to install.
+    """
+    try:
+        from kombu.transport import TRANSPORT_ALIASES
+    except ImportError:
+        return None
+    return sorted(TRANSPORT_ALIASES)
+
+
+def _broker_url(value: str) -> str | None:
+    """Why ``value`` cannot be a Celery broker URL, or None.
+
+    kombu reads a string without ``://`` as the host name of an AMQP broker
+    (``"garbage"`` -> ``amqp://garbage``) and an unknown scheme only fails when a worker
+    or ``.delay()`` connects; both pass ``manage.py check`` unless refused here. Every
+    URL of a failover list (``a://...;b://...``) is checked, and ``transport+url`` forms
+    (``redis+socket://``, ``sqla+postgresql://``) by their transport, as kombu parses
+    them. The value is never quoted back: broker URLs carry passwords.
+    """
+    schemes = broker_schemes()
+    if schemes is None:
+        return None
+    valid = f"valid schemes: {', '.join(schemes)}"
+    for url in value.split(";"):
+        url = url.strip()
+        if "://" not in url:
+            return (
+                "not a broker URL (expected <scheme>://[user:password@]host[:port]/..., "
+                f"such as redis://localhost:6379/0); {valid}"
+            )
+        head = url[: url.index("://")]
+        # kombu: "transport+url" names the transport before the "+"; otherwise the
+        # URL's scheme, lowercased as kombu's urlparse does (not urlsplit itself here:
+        # it raises on a malformed host, and a check must report, not crash).
+        scheme = head.split("+", 1)[0] if "+" in head else head.lower()
+        if scheme not in schemes:
+            close = difflib.get_close_matches(scheme, schemes, n=1)
+            guess = f" (did you mean {close[0]!r}?)" if close else ""
+            return f"scheme {scheme!r} is not one of kombu's transports{guess}; {valid}"
     return None
 
 
@@ -48,8 +98,10 @@ class JobsSettings(Section):
 
     broker_url: str | None = setting(
         None,
-        doc="Celery broker; None runs jobs eagerly in-process.",
+        doc="Celery broker URL (``redis://``, ``rediss://``, ``amqp://``, ``sqs://`` or "
+        "another scheme kombu has a transport for); None runs jobs eagerly in-process.",
         env="CELERY_BROKER_URL",
+        check=_broker_url,
     )
     result_backend: str | None = setting(
         None, doc="Celery result backend.", env="CELERY_RESULT_BACKEND"

@@ -10,9 +10,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def manage_check(settings_module: str) -> subprocess.CompletedProcess[str]:
+def manage_check(settings_module: str, **env_extra: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     env.pop("CELERY_BROKER_URL", None)
+    env.update(env_extra)
     return subprocess.run(
         [sys.executable, "manage.py", "check", f"--settings={settings_module}"],
         cwd=ROOT,
@@ -36,3 +37,20 @@ def test_check_lists_every_refused_schedule_entry_without_a_traceback():
     # Said once, by the schema: not again as E050.
     assert "axiomod.E050" not in out
     assert "System check identified 4 issues" in out
+
+
+def test_check_refuses_a_broker_url_kombu_cannot_connect_with():
+    result = manage_check("tests.jobs.bad_broker_settings")
+    assert result.returncode == 1, result.stderr
+    assert '(axiomod.E003) AXIOMOD["jobs"]["broker_url"]: not a broker URL' in result.stderr
+    assert "valid schemes: " in result.stderr
+
+
+def test_check_names_a_bad_celery_broker_url_variable():
+    result = manage_check("example.settings", CELERY_BROKER_URL="reddis://localhost:6379/0")
+    assert result.returncode == 1, result.stderr
+    assert (
+        '(axiomod.E003) CELERY_BROKER_URL (default of AXIOMOD["jobs"]["broker_url"]): '
+        "scheme 'reddis' is not one of kombu's transports (did you mean 'redis'?)"
+    ) in result.stderr
+    assert "Traceback" not in result.stderr

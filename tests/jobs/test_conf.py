@@ -50,3 +50,53 @@ def test_soft_limit_must_be_below_hard_limit():
 def test_unknown_timezone():
     (message,) = messages({"timezone": "Europe/Atlantis"})
     assert "not a known time zone" in message
+
+
+# -- broker_url: a scheme kombu has a transport for ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis://localhost:6379/0",
+        "rediss://:secret@cache.internal:6380/1",
+        "redis+socket:///run/redis.sock",
+        "sentinel://s1:26379;sentinel://s2:26379",
+        "amqp://guest:guest@localhost:5672//",
+        "amqps://mq.internal//",
+        "SQS://",
+        "sqla+postgresql://user@db/jobs",
+        "memory://localhost/",
+        "filesystem://",
+    ],
+)
+def test_broker_urls_of_kombu_transports_are_accepted(url):
+    assert messages({"broker_url": url}) == []
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        # kombu would read this as the host name of an AMQP broker.
+        ("garbage", "not a broker URL (expected <scheme>://"),
+        ("reddis://:hunter2@cache:6379/0", "scheme 'reddis' is not one of kombu's transports"),
+        ("redis://a:6379;rdis://b:6379", "scheme 'rdis' is not one of kombu's transports"),
+        ("redis-sentinel://s1:26379", "(did you mean 'sentinel'?)"),
+        ("http://broker.internal/", "scheme 'http'"),
+    ],
+)
+def test_broker_url_needs_a_transport_scheme(url, problem):
+    (message,) = messages({"broker_url": url})
+    assert message.startswith('AXIOMOD["jobs"]["broker_url"]: ')
+    assert problem in message
+    assert "valid schemes: " in message and "redis, rediss" in message and "amqp" in message
+    assert "hunter2" not in message  # broker URLs carry passwords: never quoted back
+
+
+def test_a_bad_celery_broker_url_variable_is_named():
+    errors = validate({}, {"CELERY_BROKER_URL": "garbage"}).errors["jobs"]
+    (error,) = errors
+    assert error.env == "CELERY_BROKER_URL"
+    assert str(error).startswith(
+        'CELERY_BROKER_URL (default of AXIOMOD["jobs"]["broker_url"]): not a broker URL'
+    )
