@@ -3,7 +3,8 @@
 Serves discovery, a JWKS with real RSA and EC keys, an authorization endpoint (which
 redirects straight back with a code, as a provider does once the user has logged in),
 a token endpoint and userinfo. It can rotate keys, go down (connection refused),
-answer 503 or garbage, answer slowly, and counts every request per path.
+answer 503 or garbage, answer slowly, break off or stall or trickle a body, send a body
+that does not decode, and counts every request per path.
 
 Used by tests/auth and bench/oidc.py.
 """
@@ -31,6 +32,25 @@ DISCOVERY_PATH = "/.well-known/openid-configuration"
 JWKS_PATH = "/jwks"
 
 
+#: How the provider answers: ``ok``; ``error`` (503); ``garbage`` (HTML); ``slow`` (the
+#: answer after ``slow_seconds``); ``truncated`` (200, ``Content-Length: 4000``, 11 bytes,
+#: close); ``stalled`` (the same 11 bytes, then nothing for ``slow_seconds``); ``trickle``
+#: (the right document, one byte every ``trickle_interval``); ``bad_encoding``
+#: (``Content-Encoding: gzip`` on a body that is not gzip); ``odd_jwks`` (a JWKS whose
+#: ``kid`` values are lists).
+MODES = (
+    "ok",
+    "error",
+    "garbage",
+    "slow",
+    "truncated",
+    "stalled",
+    "trickle",
+    "bad_encoding",
+    "odd_jwks",
+)
+
+
 class SigningKey:
     def __init__(self, kid: str, algorithm: str) -> None:
         self.kid, self.algorithm = kid, algorithm
@@ -45,13 +65,14 @@ class SigningKey:
 
 
 class OidcProvider:
-    """``start()`` it; ``issuer`` is its URL; ``mode``: ``ok``, ``error``, ``garbage``, ``slow``."""
+    """``start()`` it; ``issuer`` is its URL; ``mode`` is one of :data:`MODES`."""
 
     def __init__(self, *, realm: str = "/realms/axiomod") -> None:
         self.realm = realm
         self.keys = [SigningKey("rsa-1", "RS256"), SigningKey("ec-1", "ES256")]
         self.mode = "ok"
         self.slow_seconds = 2.0
+        self.trickle_interval = 0.05
         self.requests: Counter[str] = Counter()
         self.codes: dict[str, dict[str, Any]] = {}
         self.userinfo_claims: dict[str, Any] = {}
@@ -165,12 +186,45 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def _json(self, document: Any, status: int = 200) -> None:
-        self._send(status, json.dumps(document).encode())
+        if self.owner.mode == "trickle":
+            self._trickle(json.dumps(document).encode())
+        else:
+            self._send(status, json.dumps(document).encode())
+
+    def _trickle(self, body: bytes) -> None:
+        """The whole answer, a byte at a time: no single read ever waits long."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.flush()
+        self.close_connection = True
+        try:
+            for byte in body:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(self.owner.trickle_interval)
+        except OSError:
+            pass  # the client gave up: what a deadline is for
 
     def _faulty(self) -> bool:
         mode = self.owner.mode
         if mode == "slow":
             time.sleep(self.owner.slow_seconds)
+        elif mode in ("truncated", "stalled"):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "4000")
+            self.end_headers()
+            self.wfile.write(b'{"issuer": ')
+            self.wfile.flush()
+            if mode == "stalled":
+                time.sleep(self.owner.slow_seconds)
+            self.close_connection = True
+            return True
+        elif mode == "bad_encoding":
+            self._send(200, b"this is not gzip at all", Content_Encoding="gzip")
+            return True
         elif mode == "error":
             self._send(503, b'{"error": "temporarily_unavailable"}')
             return True
@@ -188,6 +242,9 @@ class _Handler(BaseHTTPRequestHandler):
         path = url.path.removeprefix(owner.realm)
         if path == DISCOVERY_PATH:
             self._json(owner.discovery())
+        elif path == JWKS_PATH and owner.mode == "odd_jwks":
+            keys = [{**key, "kid": [key["kid"]]} for key in owner.jwks()["keys"]]
+            self._json({"keys": keys})
         elif path == JWKS_PATH:
             self._json(owner.jwks())
         elif path == "/auth":
