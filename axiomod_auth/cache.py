@@ -193,34 +193,53 @@ class CachedDocument(Generic[T]):
         return self._fetch(current)
 
     def _fetch(self, current: Entry[T] | None) -> Entry[T]:
+        # The fleet-wide fetch lock is released only once the new copy is in the shared
+        # cache (or the fetch failed): released earlier, a cold worker arriving in between
+        # finds the lock free and the shared cache empty, and fetches again.
         try:
-            url = self._url()
-            self.fetches += 1
-            raw = fetch_json(url, self.policy.timeout)
-            value = self._parse(raw)
-        except ProviderUnavailable as exc:
-            now = self._clock()
-            self._retry_after = now + self.policy.retry_interval
-            self._last_error = str(exc)
-            metrics.refreshed(self.kind, ok=False)
-            if self._usable(current, now):
-                logger.warning(
-                    "OIDC %s refresh failed, serving the copy fetched %.0f s ago: %s",
-                    self.kind,
-                    now - current.fetched_at,  # type: ignore[union-attr]
-                    exc,
-                )
-            return self._fallback(current, now)
+            try:
+                url = self._url()
+                self.fetches += 1
+                raw = fetch_json(url, self.policy.timeout)
+                value = self._use(raw)
+            except ProviderUnavailable as exc:
+                return self._failed(current, exc)
+            entry = Entry(raw=raw, value=value, fetched_at=self._clock(), url=url)
+            self._entry = entry
+            self._retry_after = 0.0
+            self._last_error = None
+            self._write_shared(entry)
         finally:
             self._release_fetch_lock()
-        entry = Entry(raw=raw, value=value, fetched_at=self._clock(), url=url)
-        self._entry = entry
-        self._retry_after = 0.0
-        self._last_error = None
-        self._write_shared(entry)
         metrics.refreshed(self.kind, ok=True, fetched_at=entry.fetched_at)
         logger.info("OIDC %s fetched from %s", self.kind, url)
         return entry
+
+    def _use(self, raw: dict[str, Any]) -> T:
+        """``parse(raw)``; a document it cannot use in any way is the provider's failure."""
+        try:
+            return self._parse(raw)
+        except ProviderUnavailable:
+            raise
+        except Exception as exc:  # a wrong-shaped document must not become a 500
+            raise ProviderUnavailable(
+                f"the {self.kind} document cannot be used: {type(exc).__name__}: {exc}"
+            ) from exc
+
+    def _failed(self, current: Entry[T] | None, exc: ProviderUnavailable) -> Entry[T]:
+        """Back off for ``retry_interval``; serve the stale copy or raise a clear error."""
+        now = self._clock()
+        self._retry_after = now + self.policy.retry_interval
+        self._last_error = str(exc)
+        metrics.refreshed(self.kind, ok=False)
+        if self._usable(current, now):
+            logger.warning(
+                "OIDC %s refresh failed, serving the copy fetched %.0f s ago: %s",
+                self.kind,
+                now - current.fetched_at,  # type: ignore[union-attr]
+                exc,
+            )
+        return self._fallback(current, now)
 
     def _fallback(self, current: Entry[T] | None, now: float) -> Entry[T]:
         """The stale copy while it is within ``max_stale``, else a clear error."""
@@ -261,7 +280,7 @@ class CachedDocument(Generic[T]):
                 return None
             return Entry(
                 raw=stored["raw"],
-                value=self._parse(stored["raw"]),
+                value=self._use(stored["raw"]),
                 fetched_at=fetched_at,
                 url=str(stored["url"]),
             )
