@@ -1,0 +1,130 @@
+"""Property: a freshly generated module's JSON API never answers 5xx, always JSON.
+
+``axiomod generate module`` writes a module into a temporary package; the test installs
+it in this process (``INSTALLED_APPS``, a root URLconf with axiomod's JSON error
+handlers, its table) and hypothesis throws arbitrary bodies, Content-Types, query
+strings, headers, methods and ids at its ``JsonView`` endpoints, through the example
+project's middleware stack.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.conf import settings as django_settings
+from django.db import connection
+from django.test import override_settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from axiomod.scaffold import generate_module
+from tests.hostile_http import (
+    assert_answered_in_json,
+    content_types,
+    headers,
+    ids,
+    methods,
+    object_bodies,
+    query_strings,
+    send,
+)
+
+PACKAGE = "hostile_shop"
+MODULE = "gadgets"
+
+URLS = f"""\
+from django.urls import include, path
+
+from axiomod.views import handler400, handler403, handler404, handler500  # noqa: F401
+
+urlpatterns = [path("{MODULE}/", include("{PACKAGE}.{MODULE}.delivery.http.urls"))]
+"""
+
+PATHS = st.one_of(
+    st.just(f"/{MODULE}/"),
+    ids.map(lambda pk: f"/{MODULE}/{pk}/"),
+    st.sampled_from([f"/{MODULE}/abc/", f"/{MODULE}/-1/", f"/{MODULE}/%FF/"]),
+)
+FIELDS = {"name": st.text(max_size=210)}
+HOSTILE = settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+@pytest.fixture(scope="module")
+def generated_package(tmp_path_factory) -> Iterator[Path]:
+    root = tmp_path_factory.mktemp("hostile")
+    (root / PACKAGE).mkdir()
+    (root / PACKAGE / "__init__.py").write_text("")
+    (root / PACKAGE / "urls.py").write_text(URLS)
+    generate_module(MODULE, package=PACKAGE, root=root)
+    sys.path.insert(0, str(root))
+    try:
+        yield root
+    finally:
+        sys.path.remove(str(root))
+        for name in [name for name in sys.modules if name.startswith(PACKAGE)]:
+            del sys.modules[name]
+
+
+@pytest.fixture
+def generated_api(generated_package, transactional_db) -> Iterator[None]:
+    """The module installed and routed, with its table (created by the schema editor:
+    SQLite cannot change the schema inside the test transaction, hence transactional_db)."""
+    with override_settings(
+        INSTALLED_APPS=[*django_settings.INSTALLED_APPS, f"{PACKAGE}.{MODULE}"],
+        ROOT_URLCONF=f"{PACKAGE}.urls",
+    ):
+        models = apps.get_app_config(MODULE).get_models()
+        with connection.schema_editor() as editor:
+            for model in models:
+                editor.create_model(model)
+        try:
+            yield
+        finally:
+            with connection.schema_editor() as editor:
+                for model in apps.get_app_config(MODULE).get_models():
+                    editor.delete_model(model)
+
+
+def test_the_generated_api_answers(generated_api, client):
+    created = send(client, "POST", f"/{MODULE}/", "", b'{"name": "first"}', "application/json", {})
+    assert created.status_code == 201, created.content
+    assert client.get(f"/{MODULE}/{created.json()['id']}/").json()["name"] == "first"
+    surrogate = send(
+        client, "POST", f"/{MODULE}/", "", b'{"name": "a\\ud800b"}', "application/json", {}
+    )
+    assert (surrogate.status_code, surrogate.json()["field"]) == (400, "name")
+
+
+@HOSTILE
+@given(body=object_bodies(FIELDS), content_type=content_types, query=query_strings)
+def test_any_post_body_is_answered_in_json_without_a_5xx(
+    generated_api, client, body, content_type, query
+):
+    response = send(client, "POST", f"/{MODULE}/", query, body, content_type, {})
+
+    assert_answered_in_json(response, "POST")
+
+
+@HOSTILE
+@given(
+    method=methods,
+    path=PATHS,
+    query=query_strings,
+    body=object_bodies(FIELDS),
+    content_type=content_types,
+    header_map=headers,
+)
+def test_any_request_is_answered_in_json_without_a_5xx(
+    generated_api, client, method, path, query, body, content_type, header_map
+):
+    response = send(client, method, path, query, body, content_type, header_map)
+
+    assert_answered_in_json(response, method)
