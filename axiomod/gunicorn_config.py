@@ -11,6 +11,10 @@ What it does, in the master process:
 * Metrics port: when ``AXIOMOD["metrics"]["port"]`` is set, the master serves it (the
   aggregate of all workers) and workers don't try to bind it. This reads the Django
   settings, so ``DJANGO_SETTINGS_MODULE`` must be in the environment.
+* Header size: ``limit_request_field_size`` lets a request header line carry a bearer
+  token as long as ``axiomod_auth`` accepts (16 KiB); gunicorn's default, 8,190 bytes,
+  answered larger tokens with its own HTML 431 before Django (and the 401 with a
+  reason) ever saw them.
 
 To add settings or hooks of your own, write a ``gunicorn.conf.py`` that starts with
 ``from axiomod.gunicorn_config import *`` and call the imported hook from yours.
@@ -29,6 +33,16 @@ logger = logging.getLogger("axiomod.gunicorn")
 # gunicorn 27's control socket defaults to one path per user ($HOME/.gunicorn/gunicorn.ctl):
 # two servers in one container, or tests running servers side by side, would share it.
 control_socket_disable = True
+
+#: Longest bearer token ``axiomod_auth`` verifies (``axiomod_auth.tokens.MAX_TOKEN_LENGTH``,
+#: which is not public, so it is repeated here; tests/auth/test_gunicorn_limits.py keeps
+#: the two equal). Private, so ``from axiomod.gunicorn_config import *`` leaves it out.
+_BEARER_TOKEN_LENGTH = 16 * 1024
+
+# gunicorn counts the whole header line, "Authorization: Bearer <token>\r\n", against
+# this limit (default 8,190). It applies to every header line (cookies too) and bounds
+# the header buffer of a request at ~limit_request_fields (100) times it, ~1.6 MB.
+limit_request_field_size = len("Authorization: Bearer ") + _BEARER_TOKEN_LENGTH + len("\r\n")
 
 _MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 _created_dir: str | None = None
