@@ -145,3 +145,34 @@ def test_make_run_serves_the_example(tmp_path):
         assert answer.status == 200
         assert answer.json()["items"] == []
     assert Path(tmp_path / "example.sqlite3").exists(), "make run must migrate the SQLite file"
+
+
+@pytest.mark.integration
+def test_under_gunicorn_edges_of_http_are_json_answers(tmp_path):
+    """What no view sees (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, an unknown Host, a URL
+    no route matches) is answered in JSON by a real server too; the too-large body is one
+    WARNING line, not an ERROR with a traceback."""
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'example.sqlite3'}",
+        "AXIOMOD_VAR_DIR": str(tmp_path),
+    }
+    assert manage("migrate", "--no-input", env=env).returncode == 0
+    log_path = tmp_path / "gunicorn.log"
+    server = gunicorn(env, log_path, workers=1)
+    with server:
+        too_large = server.request(
+            "POST", "/invoices/", {"customer": "x" * 2_700_000, "amount": "1", "currency": "EUR"}
+        )
+        unknown_host = server.request("GET", "/invoices/", headers={"Host": "evil.example"})
+        no_route = server.request("GET", "/invoices/abc/")
+    log = log_path.read_text(errors="replace")
+
+    assert too_large.status == 413, too_large.body[:300]
+    assert too_large.json()["error"] == "too_large"
+    assert "WARNING django.security.RequestDataTooBig" in log
+    assert "ERROR django.security.RequestDataTooBig" not in log
+    assert "raise RequestDataTooBig" not in log
+    assert unknown_host.status == 400
+    assert unknown_host.headers["Content-Type"] == "application/json"
+    assert unknown_host.json()["error"] == "bad_request"
+    assert (no_route.status, no_route.json()["error"]) == (404, "not_found")
