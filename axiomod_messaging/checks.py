@@ -7,6 +7,8 @@
 * axiomod.E042: two handlers claim one topic in one group.
 * axiomod.E043: a group's ``topics`` lists a topic no handler of the group handles.
 * axiomod.E044: a serializer (the default or a handler's) cannot be loaded.
+* axiomod.E045: a handler is a coroutine function (``async def``); its messages would be
+  committed without ever being handled, so it is refused until async handlers exist.
 """
 
 from __future__ import annotations
@@ -26,10 +28,11 @@ from .serializers import get_serializer
 
 @register(TAG)
 def check_kafka(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    messages = list(_async_handlers())
     kafka = settings.best_effort("kafka")
     if kafka is None:
-        return []
-    messages = list(_client_keys(kafka))
+        return messages
+    messages.extend(_client_keys(kafka))
     messages.extend(_handlers(kafka))
     return messages
 
@@ -65,6 +68,19 @@ def _client_keys(kafka: Any) -> Iterator[CheckMessage]:
         for key, problem in invalid_keys(config, kind):
             target = f'{where}["{key}"]' if key else where
             yield Error(f"{target}: librdkafka refuses it: {problem}.", id="axiomod.E040")
+
+
+def _async_handlers() -> Iterator[CheckMessage]:
+    for entry in registry:
+        if entry.is_async:
+            yield Error(
+                f"Kafka handler {entry.name} (topic {entry.topic!r}) is a coroutine function: "
+                "axiomod_consume calls handlers synchronously, so its coroutine would never "
+                "run and its messages would be committed unhandled.",
+                hint="Write the handler as a plain def; call async code from it with "
+                "asgiref.sync.async_to_sync.",
+                id="axiomod.E045",
+            )
 
 
 def _handlers(kafka: Any) -> Iterator[CheckMessage]:

@@ -8,6 +8,8 @@ serializer) so a mistake shows in ``manage.py check`` instead of an import-time 
 
 from __future__ import annotations
 
+import functools
+import inspect
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -33,7 +35,23 @@ class Handler:
 
     @property
     def name(self) -> str:
-        return f"{self.func.__module__}.{self.func.__qualname__}"
+        """The dotted name of the function (of the wrapped one for a partial, of the
+        class for a callable object), for checks, logs and dead-letter headers."""
+        func = self.func
+        while isinstance(func, functools.partial):
+            func = func.func
+        named = func if hasattr(func, "__qualname__") else type(func)
+        return f"{named.__module__}.{named.__qualname__}"
+
+    @property
+    def is_async(self) -> bool:
+        """Whether calling it only makes a coroutine (``async def``), which nothing awaits.
+
+        The runner calls handlers from its own threads and takes a return for success:
+        a coroutine handler would have its messages committed unhandled. Until async
+        handlers are supported, the system checks (axiomod.E045) and the command refuse it.
+        """
+        return is_coroutine_callable(self.func)
 
     @property
     def group(self) -> str:
@@ -89,6 +107,16 @@ class HandlerRegistry:
 
 
 registry = HandlerRegistry()
+
+
+def is_coroutine_callable(func: Callable[..., Any]) -> bool:
+    """``async def`` functions, and partials or callable objects that wrap one."""
+    while isinstance(func, functools.partial):
+        func = func.func
+    if inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func):
+        return True
+    call = getattr(func, "__call__", None)  # noqa: B004  (an object's async __call__)
+    return not inspect.isfunction(func) and inspect.iscoroutinefunction(call)
 
 
 def handler(

@@ -19,6 +19,7 @@ and neither knows Django's connection handling; the loop itself is small.
 from __future__ import annotations
 
 import collections
+import inspect
 import logging
 import threading
 import time
@@ -212,7 +213,13 @@ class ConsumerRunner:
         while True:
             reset_pin()
             try:
-                func(Message(raw, value, self.group, attempt))
+                result = func(Message(raw, value, self.group, attempt))
+                if inspect.isawaitable(result):
+                    _discard(result)
+                    raise PermanentError(
+                        f"handler {self.handlers[topic].name} returned an awaitable; "
+                        "async handlers are not supported"
+                    )
             except Exception as exc:
                 error = exc
             else:
@@ -364,3 +371,10 @@ class ConsumerRunner:
 
 def _names(partitions: list) -> str:
     return ", ".join(f"{tp.topic}[{tp.partition}]" for tp in partitions) or "nothing"
+
+
+def _discard(awaitable: Any) -> None:
+    """Close a coroutine nobody will await (no "never awaited" warning, no leak)."""
+    close = getattr(awaitable, "close", None)
+    if callable(close):
+        close()

@@ -126,6 +126,12 @@ def build_plan(
         missing = [t for t in wanted if t not in handlers]
         if missing:
             raise ValueError(f"group {group!r} has no handler for {', '.join(missing)}")
+        coroutines = [handlers[t].name for t in wanted if handlers[t].is_async]
+        if coroutines:  # reached with --skip-checks only: axiomod.E045 reports it first
+            raise ValueError(
+                f"group {group!r}: async def handlers are not supported (their messages "
+                f"would be committed unhandled): {', '.join(coroutines)}"
+            )
         if wanted:
             plan[group] = {topic: handlers[topic] for topic in wanted}
     if not plan:

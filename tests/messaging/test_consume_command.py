@@ -215,3 +215,39 @@ def test_a_consumer_that_cannot_start_fails_the_command(kafka_broker, consumer, 
     ).start()
     assert unchecked.wait(60) == 1
     assert "consumer of group bad-group could not start" in unchecked.log()
+
+
+def test_an_async_def_handler_is_refused_before_anything_is_committed(
+    kafka_broker, consumer, tmp_path
+):
+    topic = kafka_broker.create_topic(partitions=1)
+    produce(kafka_broker, topic, [{"n": n} for n in range(5)])
+    checked = consumer(topic, "async-group", AXIOMOD_TEST_ASYNC_HANDLER="def").start()
+    assert checked.wait(60) == 1
+    assert "axiomod.E045" in checked.log()
+    assert "record_async (topic" in checked.log()
+    unchecked = consumer(
+        topic, "async-group", args=("--skip-checks",), AXIOMOD_TEST_ASYNC_HANDLER="def"
+    ).start()
+    assert unchecked.wait(60) == 1
+    assert "async def handlers are not supported" in unchecked.log()
+    # Nothing was committed: the group's first real consumer gets every message.
+    with consumer(topic, "async-group") as process:
+        wait_for_records(tmp_path / "handled.jsonl", lambda r: len(r) == 5, [process])
+    assert handled_numbers(tmp_path / "handled.jsonl") == collections.Counter(range(5))
+
+
+def test_a_handler_returning_a_coroutine_dead_letters_instead_of_committing(
+    kafka_broker, consumer, tmp_path
+):
+    topic = kafka_broker.create_topic(partitions=1)
+    produce(kafka_broker, topic, [{"n": 1}, {"n": 2}])
+    with consumer(topic, "returns-group", AXIOMOD_TEST_ASYNC_HANDLER="returns") as process:
+        process.wait_for_log(f"{topic}[0]@1 sent to {topic}.dlq")
+        dead = consume_all(kafka_broker, f"{topic}.dlq", 2)
+    headers = [dict(m.headers()) for m in dead]
+    assert {h["x-axiomod-error-type"] for h in headers} == {
+        b"axiomod_messaging.errors.PermanentError"
+    }
+    assert b"returned an awaitable" in headers[0]["x-axiomod-error-message"]
+    assert records(tmp_path / "handled.jsonl") == []  # the coroutine never ran

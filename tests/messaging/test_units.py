@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -12,7 +13,7 @@ import pytest
 from axiomod_messaging import DeserializationError, Message, handler
 from axiomod_messaging.checks import check_kafka
 from axiomod_messaging.clients import consumer_config, invalid_keys, producer_config
-from axiomod_messaging.registry import HandlerRegistry
+from axiomod_messaging.registry import HandlerRegistry, is_coroutine_callable
 from axiomod_messaging.serializers import BytesSerializer, JSONSerializer, get_serializer
 from axiomod_messaging.supervisor import build_plan
 
@@ -210,6 +211,42 @@ def test_checks_report_two_handlers_for_one_topic(kafka):
         registry.unregister(duplicate)
     assert "both handle topic 'invoices.created' in group 'invoices-billing'" in ids["axiomod.E042"]
     assert not check_kafka()
+
+
+class AsyncCallable:
+    async def __call__(self, message): ...
+
+
+async def coroutine_handler(message): ...
+
+
+@pytest.mark.parametrize(
+    "func",
+    [coroutine_handler, functools.partial(coroutine_handler), AsyncCallable()],
+    ids=["async-def", "partial", "async-call"],
+)
+def test_checks_refuse_coroutine_handlers(kafka, func):
+    from axiomod_messaging.registry import registry
+
+    kafka()
+    handler("invoices.async", group="async-group")(func)
+    try:
+        ids = {m.id: m.msg for m in check_kafka()}
+        with pytest.raises(ValueError, match="async def handlers are not supported"):
+            build_plan(["async-group"])
+    finally:
+        registry.unregister(func)
+    assert "is a coroutine function" in ids["axiomod.E045"]
+    assert "'invoices.async'" in ids["axiomod.E045"]
+    assert not check_kafka()
+
+
+def test_sync_handlers_and_sync_callables_are_not_coroutines():
+    class SyncCallable:
+        def __call__(self, message): ...
+
+    for func in (lambda m: None, SyncCallable(), functools.partial(print)):
+        assert not is_coroutine_callable(func)
 
 
 def test_no_kafka_section_no_messages(settings):

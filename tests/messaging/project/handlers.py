@@ -4,6 +4,9 @@ It appends one JSON line per handled message to ``$AXIOMOD_TEST_RECORD`` with a 
 ``O_APPEND`` write, which the kernel keeps even when the process is killed with -9 right
 after. The message value steers it: ``{"n": 1, "sleep": 0.01, "fail": 2}`` sleeps, then
 fails its first two tries.
+
+``AXIOMOD_TEST_ASYNC_HANDLER`` swaps it for a coroutine handler: ``def`` (an ``async def``
+function registered directly) or ``returns`` (a plain function that returns a coroutine).
 """
 
 import json
@@ -18,9 +21,9 @@ from axiomod_messaging import Message, handler
 TOPIC = os.environ.get("AXIOMOD_TEST_TOPIC", "test-topic")
 GROUP = os.environ.get("AXIOMOD_TEST_GROUP", "test-group")
 RECORD = os.environ.get("AXIOMOD_TEST_RECORD")
+ASYNC_HANDLER = os.environ.get("AXIOMOD_TEST_ASYNC_HANDLER")
 
 
-@handler(TOPIC, group=GROUP)
 def record(message: Message) -> None:
     value = message.value
     time.sleep(value.get("sleep", 0))
@@ -43,3 +46,19 @@ def record(message: Message) -> None:
             os.write(fd, (json.dumps(line) + "\n").encode())
         finally:
             os.close(fd)
+
+
+async def record_async(message: Message) -> None:
+    record(message)
+
+
+def returns_coroutine(message: Message):
+    return record_async(message)
+
+
+if ASYNC_HANDLER == "def":
+    handler(TOPIC, group=GROUP)(record_async)
+elif ASYNC_HANDLER == "returns":
+    handler(TOPIC, group=GROUP)(returns_coroutine)
+else:
+    handler(TOPIC, group=GROUP)(record)
