@@ -46,6 +46,16 @@ second on one thread; keep ``--number`` at 1):
    The database is SQLite in a temporary directory (migrated, one user ``user-1`` with
    the token's e-mail, so both user lookups find the same row).
 
+3. One document fetch (``oidc.fetch.*``), the JWKS from the loopback provider, what a
+   process pays once per TTL:
+
+   * ``urllib``: ``json.load(urllib.request.urlopen(jwks_uri, timeout=...))``, what
+     PyJWKClient does (the baseline: a plain fetch with a per-read timeout only);
+   * ``requests``: ``requests.get(jwks_uri, timeout=...).json()``: the library axiomod's
+     fetch is built on, without the deadline (what the fetch costs before axiomod's part);
+   * ``axiomod``: ``axiomod_auth.fetch.fetch_json``, which reads the body with ``read1``
+     against a total deadline and turns every failure into ``ProviderUnavailable``.
+
 Network calls: before the timed rounds, each variant runs alone for ``--check`` calls
 (default 1000) with the provider's counters read before and after: provider requests per
 1000 calls, per variant. The first verification of each local verifier runs on a cold
@@ -291,6 +301,37 @@ def _verification(
     )
 
 
+# --------------------------------------------------------------------------- 3. one fetch
+
+
+def _fetches(options: Options, provider: _Provider) -> Iterator[Figure]:
+    import urllib.request
+
+    from axiomod_auth.fetch import fetch_json
+    from tests.auth.provider import JWKS_PATH
+
+    number, rounds = options.sizes(number=1, rounds=2_000, quick_number=1, quick_rounds=50)
+    url = provider.issuer + JWKS_PATH
+
+    def plain() -> dict[str, Any]:
+        with urllib.request.urlopen(url, timeout=5.0) as answer:
+            return json.load(answer)
+
+    import requests
+
+    variants: dict[str, Callable[[], object]] = {
+        "urllib": plain,
+        "requests": lambda: requests.get(url, timeout=5.0).json(),
+        "axiomod": lambda: fetch_json(url, 5.0),
+    }
+    if plain() != fetch_json(url, 5.0):
+        raise RuntimeError("the two fetches disagree on the JWKS")
+    say(f"oidc: one JWKS fetch, {rounds} rounds x {number} call per variant")
+    timings = interleave(variants, number=number, rounds=rounds)
+    yield from _latency_figures("oidc.fetch", timings, "urllib", "axiomod", {})
+    yield from _latency_figures("oidc.fetch.vs_requests", timings, "requests", "axiomod", {})
+
+
 # --------------------------------------------------------------------------- 2. DRF requests
 
 
@@ -431,6 +472,7 @@ def run(options: Options) -> Iterator[Figure]:
         counts: dict[str, Any] = {}
         yield from _verification(options, provider, check, counts)
         yield from _requests(options, provider, request_rounds, check, counts)
+        yield from _fetches(options, provider)
     finally:
         if overrides is not None:
             overrides.disable()
