@@ -35,7 +35,8 @@ class DomainErrorMiddleware(SyncAndAsyncMiddleware):
     (logger ``axiomod.errors``) and answered ``500 {"error": "internal", ...}``, never
     with its text; with ``DEBUG`` on it is left to Django's debug page instead. The
     exceptions Django answers itself (``Http404``, ``PermissionDenied``, ``BadRequest``,
-    ``SuspiciousOperation``) keep Django's answers. Place it
+    ``SuspiciousOperation``) keep Django's answers: its ``handler400``/``403``/``404``,
+    JSON too when the root URLconf imports :mod:`axiomod.views`' handlers. Place it
     after the metrics and tracing middlewares so they see the final status.
     """
 

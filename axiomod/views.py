@@ -26,14 +26,14 @@ import json
 import logging
 import re
 import sys
-from typing import Any, NoReturn
+from collections.abc import Callable
+from typing import Any, ClassVar, NoReturn
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils.decorators import method_decorator
 from django.utils.log import log_response
 from django.views import View
-from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from axiomod.errors import INTERNAL, DomainError, InvalidInput
 from axiomod.validation import JsonDecimal
@@ -41,6 +41,7 @@ from axiomod.validation import JsonDecimal
 __all__ = [
     "JsonView",
     "bad_request",
+    "csrf_failure",
     "error_response",
     "handler400",
     "handler403",
@@ -118,24 +119,39 @@ def request_too_large(request: HttpRequest, exception: BaseException | None = No
     return response
 
 
-# CSRF protection defends cookie-authenticated browser forms: a browser attaches the
-# session cookie to a forged cross-site POST on its own. JSON APIs built on this base are
-# for programs that authenticate with a bearer token in the Authorization header, which a
-# browser never adds by itself, so there is nothing for a forged request to ride on. What
-# a browser does send cross-site without asking (no CORS preflight) is a "simple" request:
-# a form or fetch() body typed text/plain, form-urlencoded or multipart. Requiring a JSON
-# Content-Type for every body (415 otherwise) keeps those away from the views, which
-# matters for services reached without credentials (an internal API a browser on the
-# intranet can reach). A subclass that also accepts session-cookie authentication must
-# wrap its dispatch in ``csrf_protect``: a body-less POST needs no Content-Type.
-@method_decorator(csrf_exempt, name="dispatch")
 class JsonView(View):
     """Maps :class:`axiomod.errors.DomainError`, wrong methods, bodies that are not JSON
     (415) and bodies over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (413) to JSON error responses.
 
     The mapping happens here rather than only in ``DomainErrorMiddleware`` and the error
     handlers so a view answers the same whether or not the project installed them.
+
+    CSRF protection defends cookie-authenticated browser requests: a browser attaches the
+    session cookie to a forged cross-site POST on its own. These views are for programs
+    that authenticate with a bearer token in the Authorization header, which a browser
+    never adds by itself, so they are CSRF-exempt. What a browser does send cross-site
+    without asking (no CORS preflight) is a "simple" request: a body typed text/plain,
+    form-urlencoded or multipart. Requiring a JSON Content-Type for every body (415
+    otherwise) keeps those away from the views, which matters for services reached
+    without credentials (an internal API that a browser on the intranet can reach). A
+    subclass that also accepts session-cookie authentication sets ``csrf_protected = True``:
+    a POST without a body needs no Content-Type, so only the CSRF check stops that one.
     """
+
+    #: Run Django's CSRF check (for views that also accept the session cookie).
+    csrf_protected: ClassVar[bool] = False
+
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Callable[..., HttpResponse]:
+        """The view function, CSRF-exempt unless ``csrf_protected`` is set.
+
+        Exempted here, as DRF's ``APIView.as_view`` does, rather than with
+        ``method_decorator(csrf_exempt)`` on ``dispatch``: ``View.as_view`` copies the
+        flag from ``dispatch`` onto every subclass's view, and neither ``csrf_protect``
+        on a subclass's ``dispatch`` nor the middleware would then check it.
+        """
+        view = super().as_view(**initkwargs)
+        return csrf_protect(view) if cls.csrf_protected else csrf_exempt(view)
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         method = (request.method or "").lower()
@@ -255,6 +271,12 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """``handler404``: 404 ``{"error": "not_found"}`` for a URL no route matches."""
     return error_response(404, "not_found", "no such resource")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """``CSRF_FAILURE_VIEW``: 403 ``{"error": "forbidden"}`` with Django's reason, for
+    views with ``JsonView.csrf_protected`` (Django's default renders an HTML page)."""
+    return error_response(403, "forbidden", f"CSRF verification failed: {reason}")
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

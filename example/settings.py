@@ -52,6 +52,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "example.urls"
+# A failed CSRF check (only views that accept the session cookie run one; see JsonView)
+# answers in the JSON error body too. The 400/403/404/500 handlers are in example/urls.py.
+CSRF_FAILURE_VIEW = "axiomod.views.csrf_failure"
 WSGI_APPLICATION = "example.wsgi.application"
 ASGI_APPLICATION = "example.asgi.application"
 

@@ -113,3 +113,25 @@ def test_the_500_handler_says_nothing_about_the_error():
     assert handler is server_error
     assert response.status_code == 500
     assert json.loads(response.content) == {"error": "internal", "detail": "internal error"}
+
+
+@override_settings(
+    ROOT_URLCONF="tests.core.json_views_urls", CSRF_FAILURE_VIEW="axiomod.views.csrf_failure"
+)
+def test_a_json_view_can_opt_back_into_csrf_for_session_cookies(client):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    refused = browser.post("/session", data="{}", content_type="application/json")
+    token = "a" * 32
+    browser.cookies["csrftoken"] = token
+    accepted = browser.post(
+        "/session", data="{}", content_type="application/json", headers={"x-csrftoken": token}
+    )
+
+    assert refused.status_code == 403
+    assert refused.json() == {
+        "error": "forbidden",
+        "detail": "CSRF verification failed: CSRF cookie not set.",
+    }
+    assert accepted.status_code == 200, accepted.content
