@@ -8,6 +8,8 @@ mapped to status codes in one place (:class:`axiomod.views.JsonView`, the base
     400 {"error": "invalid", "detail": ..., "field": ...}
     404 {"error": "not_found", "detail": ...}
     405 {"error": "method_not_allowed", "detail": ...} with an Allow header
+    413 {"error": "too_large", ...}, 415 {"error": "unsupported_media_type", ...}
+        for a body over DATA_UPLOAD_MAX_MEMORY_SIZE or not sent as application/json
 """
 
 from __future__ import annotations
