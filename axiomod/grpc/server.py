@@ -22,6 +22,7 @@ does not drain on SIGTERM; socio services are served here through their handler 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from concurrent import futures
@@ -42,7 +43,7 @@ from .interceptors import (
     ErrorInterceptor,
 )
 
-__all__ = ["BuiltServer", "build_server", "interceptor_chain", "server_options"]
+__all__ = ["BuiltServer", "build_server", "interceptor_chain", "server_options", "stop_aio"]
 
 logger = logging.getLogger("axiomod.grpc")
 
@@ -183,3 +184,45 @@ def build_server(
     if not bound:
         raise OSError(f"gRPC server could not bind {address}")
     return BuiltServer(server, address, bound, asyncio, services)
+
+
+#: grpcio (checked on 1.85) runs each call's handler in a task of this name, inside the
+#: task that awaits it (named ``rpc_task``).
+_CALL_TASK_PREFIX = "HandleExceptions["
+_CALL_WRAPPER_TASK = "rpc_task"
+
+
+def _call_tasks(name: str = _CALL_TASK_PREFIX) -> set[asyncio.Task]:
+    return {
+        task for task in asyncio.all_tasks() if not task.done() and task.get_name().startswith(name)
+    }
+
+
+async def stop_aio(server: Any, grace: float) -> int:
+    """Stop a ``grpc.aio`` server as ``server.stop(grace)`` does; the number of calls cancelled.
+
+    New calls are refused at once, calls in flight get ``grace`` seconds, then they are
+    cancelled. grpc.aio's own ``stop()`` cancels them in its core, but a handler task that
+    does not notice (a health ``Watch`` sleeping on the loop, a reflection stream) is still
+    running when it returns; ``asyncio.run()`` then cancels the grpcio task awaiting it,
+    whose ``CancelledError`` grpcio logs at ERROR with a traceback ("Exception not handled
+    by _handle_exceptions"). Cancelling the handler tasks themselves, which grpcio expects
+    (it logs that at DEBUG), and waiting for them ends every call cleanly. grpcio offers
+    no public list of calls in flight, so they are found by the names grpcio gives their
+    tasks; if a later grpcio renames them, the count reads 0 and the stop is as before.
+    """
+    stopping = asyncio.ensure_future(server.stop(grace))
+    done, _ = await asyncio.wait({stopping}, timeout=grace)
+    # Our timer started before stop()'s own, so the calls still running now are the ones
+    # its end of grace cancels.
+    cancelled = set() if done else _call_tasks()
+    await stopping
+    cancelled |= _call_tasks()  # handler tasks that outlived their call
+    for task in cancelled:
+        task.cancel()
+    if cancelled:
+        await asyncio.wait(cancelled, timeout=max(grace, 1.0))
+    wrappers = _call_tasks(_CALL_WRAPPER_TASK)
+    if wrappers:  # each ends as soon as it sees its handler's end
+        await asyncio.wait(wrappers, timeout=1.0)
+    return len(cancelled)

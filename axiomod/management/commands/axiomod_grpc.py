@@ -12,6 +12,7 @@ second SIGINT stops at once. Kubernetes: set ``terminationGracePeriodSeconds`` a
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import threading
@@ -19,6 +20,8 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+logger = logging.getLogger("axiomod.grpc")
 
 
 class Command(BaseCommand):
@@ -117,6 +120,8 @@ class Command(BaseCommand):
         self.stdout.write("gRPC server stopped")
 
     async def _serve_aio(self, build: Any, grace: float) -> None:
+        from axiomod.grpc.server import stop_aio
+
         built = build()
         loop = asyncio.get_running_loop()
         stop = asyncio.Event()
@@ -132,5 +137,6 @@ class Command(BaseCommand):
         self._started(built)
         await stop.wait()
         self._stopping(received[0])
-        await built.server.stop(grace)
+        cancelled = await stop_aio(built.server, grace)
+        logger.info("calls cancelled at the end of the %g s grace period: %d", grace, cancelled)
         self.stdout.write("gRPC server stopped")
