@@ -1,15 +1,19 @@
 """Readiness state: cached results, one in-flight run, optional background refresh, draining.
 
 A probe storm (several kubelets, a load balancer, a dashboard) must not turn into a
-database ping per request: results are reused for ``cache_ttl`` seconds, and one probe
-(the leader) runs the checks when they are older. The probes that arrive during its run
-do not wait for it: each of them holds a server thread (a gthread worker has a few), and
-waiting up to the largest check timeout behind hanging dependencies held every thread,
-so ``/live`` queued behind them past Kubernetes' 1 s liveness timeout. They answer from
-the last report at once; before the first report exists they wait at most
-:data:`IN_FLIGHT_WAIT` and then answer DOWN, "checks in progress". In background mode a
-thread refreshes every ``interval`` seconds and probes only read. All of it is per
-process (each gunicorn worker keeps its own state).
+database ping per request: results are reused for ``cache_ttl`` seconds, and the probe
+that finds them older starts one run of the checks, in a thread of its own. No probe
+holds its server thread for long behind a run: a probe waited up to the largest check
+timeout against hanging dependencies, and with a gthread worker's few threads (or a
+sync worker's one) all held so, ``/live`` queued behind them for up to a second, which
+is Kubernetes' default liveness timeout. Once a report exists, the probe that started
+the run waits for it at most :data:`IN_FLIGHT_WAIT` (quick checks answer fresh, slow
+ones leave the last report as the answer until the run ends), and probes arriving
+during the run answer from the last report at once. Before the first report, the
+probe that started the run waits for it (every check is bounded by its timeout), and
+the others wait at most :data:`IN_FLIGHT_WAIT`, then answer DOWN, "checks in progress".
+In background mode a thread refreshes every ``interval`` seconds and probes only read.
+All of it is per process (each gunicorn worker keeps its own state).
 """
 
 from __future__ import annotations
@@ -31,11 +35,12 @@ __all__ = ["DEGRADED", "Report", "current_report", "reset", "start_background_re
 
 DEGRADED = "DEGRADED"
 
-#: Seconds a probe that finds a run in flight waits for it when there is no earlier
-#: report to answer from (the first probes after start-up): long enough for checks that
-#: answer at once, short enough that a storm of such probes leaves threads free.
+#: Seconds a probe waits for a run of the checks it does not have to wait for (see the
+#: module's docstring): long enough for checks that answer at once, short enough that
+#: a storm of probes leaves server threads free.
 IN_FLIGHT_WAIT = 0.05
 IN_PROGRESS = "checks in progress"
+NOT_RUN = "checks could not run (see the axiomod.health log)"
 
 logger = logging.getLogger("axiomod.health")
 
@@ -72,9 +77,11 @@ class _State:
         self.in_flight: threading.Event | None = None
         self.background: threading.Thread | None = None
         self.pid = os.getpid()
+        self.generation = 0  # bumped by reset(): a run started before does not store
 
     def run(self) -> Report:
         conf = settings.health
+        generation = self.generation
         results = tuple(run_checks(configured_checks(), conf.check_timeout))
         report = Report(
             aggregate(results),
@@ -83,7 +90,8 @@ class _State:
             _now_iso(),
         )
         _record_metrics(results)
-        self.report = report
+        if generation == self.generation:
+            self.report = report
         return report
 
     def current(self) -> Report:
@@ -102,30 +110,34 @@ class _State:
             leader = event is None
             if leader:
                 event = self.in_flight = threading.Event()
-        if not leader:
-            return self._follow(event)
-        try:
-            return self.run()
-        finally:
-            with self.lock:
-                self.in_flight = None
-            event.set()
-
-    def _follow(self, event: threading.Event) -> Report:
-        """The answer of a probe that found another probe's run in flight.
-
-        Never the run's own wait (up to the largest check timeout): the last report if
-        there is one, however old (it is at most one run older than a fresh one, and the
-        leader's answer will replace it), else the run's result if it ends within
-        :data:`IN_FLIGHT_WAIT`, else DOWN with :data:`IN_PROGRESS`.
-        """
-        report = self.report
+                threading.Thread(
+                    target=self._run_in_flight, args=(event,), name="axiomod-health-run",
+                    daemon=True,
+                ).start()  # fmt: skip
+        if report is None and leader:
+            # The first report: nothing else to answer with. The run ends within the
+            # largest check timeout (run_checks enforces it) and always sets the event.
+            event.wait()
+            return self.report or Report(DOWN, (), time.monotonic(), _now_iso(), detail=NOT_RUN)
         if report is None:
             event.wait(IN_FLIGHT_WAIT)
-            report = self.report
-        if report is not None:
-            return report
-        return Report(DOWN, (), time.monotonic(), _now_iso(), detail=IN_PROGRESS)
+            return self.report or Report(DOWN, (), time.monotonic(), _now_iso(), detail=IN_PROGRESS)
+        if leader:
+            event.wait(IN_FLIGHT_WAIT)
+        # However old: at most one run older than the fresh one, which replaces it.
+        return self.report or report
+
+    def _run_in_flight(self, event: threading.Event) -> None:
+        """Run the checks for the probes (a thread of its own), then let them know."""
+        try:
+            self.run()
+        except Exception:  # the probes answer from the last report, or NOT_RUN
+            logger.exception("health checks could not run")
+        finally:
+            with self.lock:
+                if self.in_flight is event:
+                    self.in_flight = None
+            event.set()
 
     def _ensure_background(self, interval: float) -> None:
         if self.background is not None and self.background.is_alive():
@@ -166,8 +178,11 @@ def start_background_refresh() -> None:
 
 
 def reset() -> None:
-    """Forget cached results (tests, ``setting_changed``)."""
-    _state.report = None
+    """Forget cached results (tests, ``setting_changed``); a run in flight stores nothing."""
+    with _state.lock:
+        _state.generation += 1
+        _state.report = None
+        _state.in_flight = None
 
 
 def _record_metrics(results: tuple[CheckResult, ...]) -> None:

@@ -138,6 +138,30 @@ def test_a_probe_that_finds_a_run_in_flight_answers_from_the_last_report(
     assert leader_answers[0].status_code == 200
 
 
+def test_the_probe_that_starts_a_run_answers_from_the_last_report_while_checks_hang(
+    client, only_checks, settings
+):
+    """A sync worker's only thread is not held for the run (up to ``check_timeout``)."""
+    from axiomod_health.state import _state
+
+    entered, release, events = _blocking_check(settings)
+    release.set()
+    assert client.get("/ready").json()["components"]["slow"]["status"] == "UP"
+    release.clear()
+    entered.clear()
+
+    answer = client.get("/ready")  # finds the report stale and starts a run, which hangs
+
+    assert entered.wait(10)
+    assert events.count("run ended") == 1, "answered while its own run still hangs"
+    assert answer.status_code == 200 and answer.json()["status"] == "UP"
+    in_flight = _state.in_flight
+    assert in_flight is not None
+    release.set()
+    assert in_flight.wait(10)
+    assert events.count("run ended") == 2
+
+
 def test_before_any_report_a_probe_behind_a_run_answers_checks_in_progress(
     client, only_checks, settings
 ):
