@@ -90,3 +90,18 @@ def test_ratio_zero_makes_no_span_for_new_traces(traced):
     finally:
         server.stop(None)
     assert exporter.get_finished_spans() == ()
+
+
+def test_an_edge_server_does_not_let_a_caller_force_sampling(traced):
+    """``trust_parent_sampling`` off holds for gRPC calls as for HTTP requests."""
+    exporter = traced(0.0, trust_parent_sampling=False)
+    server, target = serve_chain()
+    try:
+        with grpc.insecure_channel(target) as channel:
+            parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+            channel.unary_unary("/tests.Probe/Whoami")(
+                b"", metadata=[("traceparent", parent)], timeout=10
+            )
+    finally:
+        server.stop(None)
+    assert exporter.get_finished_spans() == ()
