@@ -2,10 +2,12 @@
 
 django-health-check 4.x wraps a check in ``asyncio.wait_for``, which cannot interrupt a
 synchronous check (it keeps its executor thread) nor an ``async`` check that blocks the
-event loop. Here every check runs in a daemon thread of its own and the probe waits on the
-futures with a deadline per check: whatever a check does, the probe answers within the
-largest timeout. A check still running from an earlier probe is not started again (it
-would pile up threads); it reports DOWN until it returns.
+event loop. Here every check runs in a daemon thread of its own and the run waits on the
+futures with a deadline per check: whatever a check does, the run ends within the largest
+timeout. (The probe itself waits for a run only until the first report exists; after
+that it answers from the last report within ~50 ms, see ``state.py``.) A check still
+running from an earlier run is not started again (it would pile up threads); it reports
+DOWN until it returns.
 """
 
 from __future__ import annotations
