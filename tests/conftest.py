@@ -7,6 +7,19 @@ import pytest
 pytest_plugins = ["tests.services"]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Django's upgrade guide: run the tests with its deprecation warnings as errors, so
+    # that what the next Django removes fails here first. The classes differ by release
+    # (RemovedInDjango60Warning on 5.2, RemovedInDjango70Warning on 6.x), so they are
+    # read from the installed Django rather than named in pyproject's filterwarnings,
+    # where a class this Django lacks would stop pytest.
+    import django.utils.deprecation as deprecation
+
+    for name in dir(deprecation):
+        if name.startswith("RemovedInDjango") and name.endswith("Warning"):
+            config.addinivalue_line("filterwarnings", f"error::{deprecation.__name__}.{name}")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # A test that needs a real service, directly or through another fixture, is an
     # integration test: `pytest -m "not integration"` runs the rest without any service.

@@ -46,6 +46,7 @@ def database(request, tmp_path):
     return url, count_rows
 
 
+@pytest.mark.smoke
 @pytest.mark.integration
 def test_example_serves_invoices_under_gunicorn(database, tmp_path):
     url, count_rows = database

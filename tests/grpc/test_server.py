@@ -41,6 +41,7 @@ def probe(channel: grpc.Channel, method: str, payload: bytes, **kwargs) -> bytes
     return channel.unary_unary(f"/tests.Probe/{method}")(payload, timeout=30, **kwargs)
 
 
+@pytest.mark.smoke
 def test_invoices_over_grpc_use_the_same_use_cases(served):
     with served.channel() as channel:
         stub = pb_grpc.InvoicesStub(channel)

@@ -27,6 +27,7 @@ def wait_for(server, status, timeout=20):
         time.sleep(0.2)
 
 
+@pytest.mark.smoke
 def test_ready_follows_the_kafka_broker_down_and_back(
     tmp_path, postgres_database, redis_service, kafka_broker
 ):

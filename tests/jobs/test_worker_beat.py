@@ -28,6 +28,7 @@ def sender(jobs_redis) -> Celery:
     return app
 
 
+@pytest.mark.smoke
 def test_interval_schedule_runs_on_the_worker(jobs_redis, celery_process):
     worker = celery_process("worker", "--pool", "solo")
     beat = celery_process("beat", AXIOMOD_TEST_TICK_EVERY="1", AXIOMOD_TEST_TICK_KEY="ticks")

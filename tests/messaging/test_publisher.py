@@ -35,6 +35,7 @@ def produced(topic: str, status: str) -> float:
     return value or 0.0
 
 
+@pytest.mark.smoke
 def test_publish_serialises_and_is_delivered(kafka_broker, kafka_settings):
     topic = kafka_broker.create_topic()
     axiomod_messaging.publish(topic, {"amount": Decimal("10.50")}, key="INV-1")

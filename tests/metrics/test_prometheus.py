@@ -7,6 +7,7 @@ import pytest
 from tests.servers import gunicorn, manage
 
 
+@pytest.mark.smoke
 @pytest.mark.integration
 def test_prometheus_scrapes_the_service(prometheus_server, tmp_path):
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
