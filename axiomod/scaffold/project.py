@@ -23,6 +23,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from axiomod import support
+
 from .names import MAX_PROJECT_NAME_LENGTH, ModuleNames, ScaffoldError, length_problem, shadowed
 
 __all__ = [
@@ -105,6 +107,11 @@ def _check_context(context: Mapping[str, Any]) -> None:
     python_version = context.get("python_version")
     if python_version is not None and not re.fullmatch(r"3\.\d{2,}", str(python_version)):
         raise UsageError(f"python_version {python_version!r} is not of the form 3.11")
+    if python_version is not None and str(python_version) not in support.pythons():
+        raise UsageError(
+            f"python_version {python_version} is not supported by axiomod "
+            f"(supported: {', '.join(support.pythons())})"
+        )
 
 
 def _check_module_name(module: str, package: str) -> None:

@@ -33,6 +33,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from axiomod import support
 from axiomod.scaffold import project as scaffold_project
 from axiomod.scaffold.project import create_project, main
 
@@ -696,6 +697,7 @@ def test_console_script_creates_a_project(tmp_path):
         ({"first_module": "Orders"}, "first_module: module name 'Orders' is not"),
         ({"project_slug": "p" * 64}, "is 64 characters long; at most 63"),
         ({"python_version": "3"}, "is not of the form 3.11"),
+        ({"python_version": "3.10"}, "python_version 3.10 is not supported by axiomod"),
     ],
 )
 def test_cookiecutter_run_directly_refuses_bad_answers_in_its_hook(
@@ -716,3 +718,16 @@ def test_cookiecutter_run_directly_refuses_bad_answers_in_its_hook(
         )
     assert message in capfd.readouterr().err
     assert not any(tmp_path.iterdir())  # cookiecutter removed the half-made project
+
+
+@pytest.mark.parametrize("python", [None, *support.pythons()])
+def test_the_project_asks_for_the_python_and_django_axiomod_supports(tmp_path, python):
+    """The default Python is the one axiomod new runs on; Django follows from it."""
+    options = {} if python is None else {"python_version": python}
+    project = create_project("Matrix", output_dir=tmp_path, extra_context=options)
+    expected = python or support.running_python()
+    metadata = tomllib.loads((project / "pyproject.toml").read_text())
+    assert metadata["project"]["requires-python"] == f">={expected}"
+    assert f"Django{support.django_requirement(expected)}" in metadata["project"]["dependencies"]
+    assert metadata["tool"]["ruff"]["target-version"] == f"py{expected.replace('.', '')}"
+    assert f"ARG PYTHON_VERSION={expected}" in (project / "Dockerfile").read_text()
