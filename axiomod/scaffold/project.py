@@ -245,6 +245,8 @@ def _key_value(text: str) -> tuple[str, str]:
 def _describe(default: Any) -> str:
     if isinstance(default, list):
         return "|".join(map(str, default))
+    if default == "{{ axiomod_python }}":
+        return f"this Python, {support.running_python()!r}; one of {', '.join(support.pythons())}"
     if isinstance(default, str) and "{{" in default:
         return "derived from project_name"
     return repr(default)
