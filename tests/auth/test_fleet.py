@@ -48,6 +48,9 @@ def slow_shared_cache(settings, redis_service, monkeypatch):
     return context
 
 
+# Python 3.12+ warns when a process with threads forks (the loopback provider serves from
+# a thread here); the children use only the locks and sockets they create themselves.
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_workers_arriving_while_a_copy_is_being_stored_do_not_fetch_again(
     configure, provider, slow_shared_cache
 ):
