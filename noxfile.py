@@ -31,7 +31,7 @@ from pathlib import Path
 import nox
 
 sys.path.insert(0, str(Path(__file__).parent))
-from axiomod.support import DJANGO_PYTHONS, pythons  # no Django needed
+from axiomod.support import DJANGO_PYTHONS, djangos_for, pythons  # no Django needed
 
 REQUIRED = os.environ.get("AXIOMOD_REQUIRE_SERVICES") == "1"
 
@@ -40,7 +40,7 @@ nox.options.download_python = "never"  # no interpreter downloads: the machine's
 nox.options.sessions = ["tests"]
 
 #: The combination that gets the whole suite here (the README's default gets it from make test).
-FULL = (pythons()[-1], max(DJANGO_PYTHONS, key=lambda r: tuple(map(int, r.split(".")))))
+FULL = (pythons()[-1], djangos_for(pythons()[-1])[-1])
 
 #: Django's deprecation warnings are errors in every combination (tests/conftest.py).
 PYTEST = ("-p", "no:cacheprovider")

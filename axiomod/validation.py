@@ -35,7 +35,7 @@ from decimal import Decimal, InvalidOperation
 
 from axiomod.errors import InvalidInput
 
-__all__ = ["JsonDecimal", "clean_decimal", "clean_text", "invalid_input"]
+__all__ = ["MAX_NUMBER_DIGITS", "JsonDecimal", "clean_decimal", "clean_text", "invalid_input"]
 
 ErrorFactory = Callable[[str, str], Exception]
 """Builds the error to raise from ``(field, message)``, e.g. a module's ``InvalidInvoice``."""
@@ -98,10 +98,11 @@ def clean_text(
     return text
 
 
-# The longest text worth handing to Decimal(): Python's own bound on integer digits
-# (4300 by default), which json.loads already applies to JSON integers. Far above any
-# amount, and it keeps the parse cheap whatever a client sends.
-_MAX_DECIMAL_TEXT = sys.get_int_max_str_digits() or 4300
+#: How far a number from a client may reach: Python's own bound on integer digits (4300
+#: by default), which json.loads already applies to JSON integers. The longest text worth
+#: handing to Decimal() (far above any amount, and it keeps the parse cheap whatever a
+#: client sends); axiomod.views also refuses JSON numbers beyond it.
+MAX_NUMBER_DIGITS = sys.get_int_max_str_digits() or 4300
 
 
 def clean_decimal(
@@ -141,7 +142,7 @@ def clean_decimal(
             raise error(field, "is required")
     else:
         raise error(field, wrong)
-    if len(text) > _MAX_DECIMAL_TEXT:
+    if len(text) > MAX_NUMBER_DIGITS:
         raise error(field, wrong)
     match = _DECIMAL_RE.fullmatch(text)
     if match is None:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import sys
 from collections.abc import Callable
 from typing import Any, ClassVar, NoReturn
 
@@ -36,7 +35,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from axiomod.errors import INTERNAL, DomainError, InvalidInput
-from axiomod.validation import JsonDecimal
+from axiomod.validation import MAX_NUMBER_DIGITS, JsonDecimal
 
 __all__ = [
     "JsonView",
@@ -59,12 +58,6 @@ __all__ = [
 # ASCII digits only (``\d`` would accept Arabic-Indic digits) and a bounded length, so a
 # database never sees an integer wider than 64 bits.
 _QUERY_INT_RE = re.compile(r"-?[0-9]{1,18}")
-
-# How far a JSON number may reach: Python's own bound on integer digits (4300 by
-# default), which json.loads already applies to JSON integers. A number longer than that,
-# or whose exponent would write out more digits than that (1e999999999), is refused
-# rather than handed to code that may quantize it or convert it to int.
-_MAX_NUMBER_DIGITS = sys.get_int_max_str_digits() or 4300
 
 # JSON types are application/json and any application/<something>+json (RFC 6839).
 _JSON_CONTENT_TYPE_RE = re.compile(r"application/(?:[^/;\s]+\+)?json")
@@ -189,13 +182,16 @@ class _NumberOutOfRangeError(ValueError):
 
 
 def _json_decimal(text: str) -> JsonDecimal:
-    if len(text) > _MAX_NUMBER_DIGITS:
+    # A number longer than the bound, or whose exponent would write out more digits than
+    # it (1e999999999), is refused rather than handed to code that may quantize it or
+    # convert it to int.
+    if len(text) > MAX_NUMBER_DIGITS:
         raise _NumberOutOfRangeError(text[:20])
     try:
         number = JsonDecimal(text)
     except ArithmeticError:  # decimal.InvalidOperation: an exponent beyond decimal's own
         raise _NumberOutOfRangeError(text[:20]) from None
-    if abs(number.adjusted()) > _MAX_NUMBER_DIGITS:
+    if abs(number.adjusted()) > MAX_NUMBER_DIGITS:
         raise _NumberOutOfRangeError(text[:20])
     return number
 
@@ -221,7 +217,7 @@ def json_object(request: HttpRequest, *, fields: frozenset[str] | None = None) -
         data = json.loads(request.body, parse_float=_json_decimal, parse_constant=_no_constant)
     except _NumberOutOfRangeError:
         raise InvalidInput(
-            f"has a number out of range (at most {_MAX_NUMBER_DIGITS} digits)", field="body"
+            f"has a number out of range (at most {MAX_NUMBER_DIGITS} digits)", field="body"
         ) from None
     except (ValueError, RecursionError):
         # ValueError covers JSONDecodeError, bytes that are not UTF-8/16/32 and integers

@@ -62,6 +62,11 @@ def _now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def _without_results(detail: str) -> Report:
+    """DOWN with no check results, and ``detail`` saying why (no report exists yet)."""
+    return Report(DOWN, (), time.monotonic(), _now_iso(), detail=detail)
+
+
 def aggregate(results: tuple[CheckResult, ...]) -> str:
     if any(r.status == DOWN and r.critical for r in results):
         return DOWN
@@ -118,10 +123,10 @@ class _State:
             # The first report: nothing else to answer with. The run ends within the
             # largest check timeout (run_checks enforces it) and always sets the event.
             event.wait()
-            return self.report or Report(DOWN, (), time.monotonic(), _now_iso(), detail=NOT_RUN)
+            return self.report or _without_results(NOT_RUN)
         if report is None:
             event.wait(IN_FLIGHT_WAIT)
-            return self.report or Report(DOWN, (), time.monotonic(), _now_iso(), detail=IN_PROGRESS)
+            return self.report or _without_results(IN_PROGRESS)
         if leader:
             event.wait(IN_FLIGHT_WAIT)
         # However old: at most one run older than the fresh one, which replaces it.

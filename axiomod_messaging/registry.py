@@ -37,9 +37,7 @@ class Handler:
     def name(self) -> str:
         """The dotted name of the function (of the wrapped one for a partial, of the
         class for a callable object), for checks, logs and dead-letter headers."""
-        func = self.func
-        while isinstance(func, functools.partial):
-            func = func.func
+        func = _unwrapped(self.func)
         named = func if hasattr(func, "__qualname__") else type(func)
         return f"{named.__module__}.{named.__qualname__}"
 
@@ -109,10 +107,16 @@ class HandlerRegistry:
 registry = HandlerRegistry()
 
 
-def is_coroutine_callable(func: Callable[..., Any]) -> bool:
-    """``async def`` functions, and partials or callable objects that wrap one."""
+def _unwrapped(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The function a (possibly nested) ``functools.partial`` calls."""
     while isinstance(func, functools.partial):
         func = func.func
+    return func
+
+
+def is_coroutine_callable(func: Callable[..., Any]) -> bool:
+    """``async def`` functions, and partials or callable objects that wrap one."""
+    func = _unwrapped(func)
     if inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func):
         return True
     call = getattr(func, "__call__", None)  # noqa: B004  (an object's async __call__)
