@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.servers import manage
 
 
 def manage_check(settings_module: str, **env_extra: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    env.pop("CELERY_BROKER_URL", None)
-    env.update(env_extra)
-    return subprocess.run(
-        [sys.executable, "manage.py", "check", f"--settings={settings_module}"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-    )
+    # CELERY_BROKER_URL from the caller's shell would stand in for the settings' broker.
+    env: dict[str, str | None] = {"CELERY_BROKER_URL": None, **env_extra}
+    return manage("check", f"--settings={settings_module}", env=env)
 
 
 def test_check_lists_every_refused_schedule_entry_without_a_traceback():
