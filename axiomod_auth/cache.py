@@ -173,7 +173,7 @@ class CachedDocument(Generic[T]):
                 self._entry = current = shared
                 if self._fresh(current, now):
                     return current
-            if now < self._retry_after:
+            if time.monotonic() < self._retry_after:
                 return self._fallback(current, now)
             if self._another_worker_fetching():
                 if self._usable(current, now):
@@ -229,7 +229,9 @@ class CachedDocument(Generic[T]):
     def _failed(self, current: Entry[T] | None, exc: ProviderUnavailable) -> Entry[T]:
         """Back off for ``retry_interval``; serve the stale copy or raise a clear error."""
         now = self._clock()
-        self._retry_after = now + self.policy.retry_interval
+        # The back-off is this process's own: the monotonic clock, so that a step of the
+        # wall clock (NTP, a resumed VM) neither ends it early nor stretches it.
+        self._retry_after = time.monotonic() + self.policy.retry_interval
         self._last_error = str(exc)
         metrics.refreshed(self.kind, ok=False)
         if self._usable(current, now):

@@ -107,6 +107,19 @@ def test_failed_fetches_are_retried_after_refresh_retry_interval_only(configure,
     assert provider.count(DISCOVERY_PATH) == 1
 
 
+def test_a_wall_clock_step_does_not_end_the_retry_interval(configure, provider):
+    oidc = configure(refresh_retry_interval=30)
+    wall = [time.time()]
+    oidc.discovery._clock = lambda: wall[0]
+    provider.mode = "error"
+    with pytest.raises(ProviderUnavailable):
+        oidc.discovery.get()
+    wall[0] += 3600  # NTP steps the clock forward, or a paused VM resumes
+    with pytest.raises(ProviderUnavailable):
+        oidc.discovery.get()
+    assert provider.count(DISCOVERY_PATH) == 1
+
+
 def test_concurrent_cold_requests_share_one_fetch(configure, provider):
     configure()
     provider.mode, provider.slow_seconds = "slow", 0.3
