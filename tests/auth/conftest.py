@@ -25,6 +25,7 @@ def provider(idp):
     idp.userinfo_claims = {}
     if idp._server is None:
         idp.start()
+    idp.settle()
     idp.reset_counts()
     yield idp
     idp.mode = "ok"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import select
 import socket
 import threading
 import time
@@ -111,6 +112,20 @@ class OidcProvider:
     def reset_counts(self) -> None:
         self.requests.clear()
 
+    def settle(self, timeout: float = 5.0) -> None:
+        """Wait until every request already sent to the provider has been counted.
+
+        A client that gave up (a test of timeouts) leaves its request behind; on a busy
+        machine the server reads it late, and without this it would be counted in the
+        next test. A closed connection reads as ready until its handler ends, so a slow
+        answer in hand is waited for (up to ``timeout``).
+        """
+        deadline = time.monotonic() + timeout
+        quiet = 0
+        while self._server is not None and quiet < 2 and time.monotonic() < deadline:
+            quiet = 0 if self._server.unread() else quiet + 1
+            time.sleep(0.02)
+
     # -- keys and tokens --------------------------------------------------------------
 
     def rotate(self, *, keep_old: bool = False) -> SigningKey:
@@ -163,6 +178,28 @@ class OidcProvider:
 
 
 class _QuietServer(ThreadingHTTPServer):
+    """Remembers its open connections, so that :meth:`OidcProvider.settle` can see unread ones."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.connections: set[socket.socket] = set()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        self.connections.discard(request)
+        super().shutdown_request(request)
+
+    def unread(self) -> bool:
+        """A connection waits to be accepted, or an open one holds bytes not yet read."""
+        waiting = [self.socket, *list(self.connections)]
+        try:
+            return bool(select.select(waiting, [], [], 0)[0])
+        except (OSError, ValueError):  # a connection closed while we looked
+            return True
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # clients that time out on a slow answer close the socket: not a failure
 
@@ -173,6 +210,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *args: Any) -> None:  # quiet test output
         pass
+
+    def parse_request(self) -> bool:
+        # Counted as soon as the request line is parsed, before any mode's delay.
+        parsed = super().parse_request()
+        if parsed:
+            self.owner.requests[urlsplit(self.path).path] += 1
+        return parsed
 
     def _send(
         self, status: int, body: bytes, content_type: str = "application/json", **headers: str
@@ -236,7 +280,6 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         owner = self.owner
         url = urlsplit(self.path)
-        owner.requests[url.path] += 1
         if self._faulty():
             return
         path = url.path.removeprefix(owner.realm)
@@ -257,7 +300,6 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         owner = self.owner
         url = urlsplit(self.path)
-        owner.requests[url.path] += 1
         length = int(self.headers.get("Content-Length") or 0)
         form = parse_qs(self.rfile.read(length).decode())
         if self._faulty():
