@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import axiomod
-from axiomod.cli import main
+from axiomod.devtools.cli import main
 
 
 def console_script() -> str:

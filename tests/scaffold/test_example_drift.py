@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from axiomod.scaffold import generate_module
+from axiomod.devtools.scaffold import generate_module
 from tests.servers import ROOT
 
 EXAMPLE = Path(ROOT) / "example" / "invoices"

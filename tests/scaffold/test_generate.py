@@ -351,7 +351,7 @@ def test_the_package_setting_places_modules(tmp_path):
     [("json", "shadow the standard library's json"), ("celery", "shadow the installed module")],
 )
 def test_a_top_level_module_may_not_shadow_an_importable_one(tmp_path, name, message):
-    from axiomod.scaffold import ScaffoldError, generate_module
+    from axiomod.devtools.scaffold import ScaffoldError, generate_module
 
     with pytest.raises(ScaffoldError, match=message):
         generate_module(name, package="", root=tmp_path)

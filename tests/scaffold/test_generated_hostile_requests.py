@@ -21,7 +21,7 @@ from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from axiomod.scaffold import generate_module
+from axiomod.devtools.scaffold import generate_module
 from tests.hostile_http import (
     assert_answered_in_json,
     content_types,

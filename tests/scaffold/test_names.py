@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from axiomod.scaffold import ModuleNames, ScaffoldError
-from axiomod.scaffold.names import MAX_NAME_LENGTH, camel, plural, singular
+from axiomod.devtools.scaffold import ModuleNames, ScaffoldError
+from axiomod.devtools.scaffold.names import MAX_NAME_LENGTH, camel, plural, singular
 
 
 @pytest.mark.parametrize(

@@ -34,8 +34,8 @@ import pytest
 import yaml
 
 from axiomod import support
-from axiomod.scaffold import project as scaffold_project
-from axiomod.scaffold.project import create_project, main
+from axiomod.devtools.scaffold import project as scaffold_project
+from axiomod.devtools.scaffold.project import create_project, main
 
 pytestmark = pytest.mark.integration
 
@@ -589,7 +589,7 @@ def test_existing_directory_without_force_exits_2_and_is_left_alone(tmp_path, ca
 
 
 def test_prompts_start_from_the_name_and_stop_cleanly_without_stdin(tmp_path):
-    command = [sys.executable, "-m", "axiomod.scaffold.project", "Prompted Service"]
+    command = [sys.executable, "-m", "axiomod.devtools.scaffold.project", "Prompted Service"]
     answered = subprocess.run(
         [*command, "-o", str(tmp_path / "answered")],
         input="\n" * 11 + "\n",  # Enter at each prompt: the defaults, NAME pre-filled
@@ -616,12 +616,12 @@ def test_prompts_start_from_the_name_and_stop_cleanly_without_stdin(tmp_path):
 
 
 def test_first_module_is_handed_to_the_module_generator(tmp_path, monkeypatch):
-    """The wiring only: the generator (axiomod.scaffold.generate_module) is stubbed."""
-    import axiomod.scaffold
+    """The wiring only: the generator (axiomod.devtools.scaffold.generate_module) is stubbed."""
+    import axiomod.devtools.scaffold
 
     calls = []
     monkeypatch.setattr(
-        axiomod.scaffold,
+        axiomod.devtools.scaffold,
         "generate_module",
         lambda name, *, package, root: calls.append((name, package, root)),
         raising=False,
@@ -707,7 +707,7 @@ def test_cookiecutter_run_directly_refuses_bad_answers_in_its_hook(
     from cookiecutter.exceptions import FailedHookException
     from cookiecutter.main import cookiecutter
 
-    from axiomod.scaffold.project import TEMPLATE_DIR
+    from axiomod.devtools.scaffold.project import TEMPLATE_DIR
 
     with pytest.raises(FailedHookException):
         cookiecutter(

@@ -10,7 +10,12 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from axiomod.validator import DEFAULT_RULES, check_architecture, load_rules, modules_from_names
+from axiomod.devtools.validator import (
+    DEFAULT_RULES,
+    check_architecture,
+    load_rules,
+    modules_from_names,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 RULES = FIXTURES / "rules.json"
@@ -86,7 +91,7 @@ def test_container_and_allowed_layers_are_not_reported():
 
 
 def test_cross_domain_dependencies_can_be_allowed_wholesale():
-    from axiomod.validator import parse_rules
+    from axiomod.devtools.validator import parse_rules
 
     rules = parse_rules({"domainRules": {"allowCrossDomainDependencies": True}})
     result = check_architecture(rules, modules_from_names(PACKAGES))
@@ -118,6 +123,6 @@ def test_example_service_passes_with_the_builtin_defaults():
 
 
 def test_example_module_is_discovered_and_axiomod_itself_is_not():
-    from axiomod.validator import discover_modules
+    from axiomod.devtools.validator import discover_modules
 
     assert [module.name for module in discover_modules()] == ["example.invoices"]

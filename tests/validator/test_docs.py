@@ -6,8 +6,8 @@ import json
 import re
 from pathlib import Path
 
-from axiomod.validator import DEFAULT_RULES, parse_rules
-from axiomod.validator.runner import CHECKS
+from axiomod.devtools.validator import DEFAULT_RULES, parse_rules
+from axiomod.devtools.validator.runner import CHECKS
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "validator-guide.md"
 

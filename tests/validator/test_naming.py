@@ -13,7 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from axiomod.validator import naming
+from axiomod.devtools.validator import naming
 
 
 @pytest.fixture

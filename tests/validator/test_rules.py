@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from axiomod.validator import RulesError, load_rules, parse_rules
-from axiomod.validator.rules import path_matches
+from axiomod.devtools.validator import RulesError, load_rules, parse_rules
+from axiomod.devtools.validator.rules import path_matches
 
 GO_RULES = {
     # The shape of the Go framework's architecture-rules.json, keys as it spells them.
@@ -125,7 +125,7 @@ def test_parse_rules_leaves_out_keys_as_empty():
 
 
 def test_default_rules_are_clean_architecture():
-    from axiomod.validator import DEFAULT_RULES
+    from axiomod.devtools.validator import DEFAULT_RULES
 
     assert DEFAULT_RULES.layers["entity"] == ()
     assert set(DEFAULT_RULES.layers) == {

@@ -17,11 +17,15 @@ from __future__ import annotations
 import importlib.util
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from axiomod import scaffold
+if TYPE_CHECKING:
+    from axiomod.devtools.scaffold import Generated
+
+# The generators (axiomod.devtools) are imported when the command runs, not when Django
+# loads the command: runtime code never imports the developer tooling.
 
 
 class Command(BaseCommand):
@@ -32,6 +36,8 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
+        from axiomod.devtools.scaffold import HANDLER_KINDS
+
         sub = parser.add_subparsers(dest="what", required=True, metavar="WHAT")
         module = sub.add_parser("module", help="a whole module (Django app) with every layer")
         module.add_argument("-n", "--name", required=True, help="module name, e.g. billing")
@@ -42,7 +48,7 @@ class Command(BaseCommand):
         service.add_argument("-n", "--name", required=True, help="service name, e.g. pricing")
         handler = sub.add_parser("handler", help="a delivery handler in an existing module")
         handler.add_argument("-n", "--name", required=True, help="handler name, e.g. export")
-        handler.add_argument("-k", "--kind", required=True, choices=scaffold.HANDLER_KINDS)
+        handler.add_argument("-k", "--kind", required=True, choices=HANDLER_KINDS)
         for each in (service, handler):
             each.add_argument("-m", "--module", required=True, help="the existing module")
         for each in (module, service, handler):
@@ -55,6 +61,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         from django.apps import apps
+
+        from axiomod.devtools import scaffold
 
         package = self._package(options["package"])
         root = self._root(package)
@@ -88,7 +96,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc), returncode=2) from exc
         self._report(result, root)
 
-    def _report(self, result: scaffold.Generated, root: Path) -> None:
+    def _report(self, result: Generated, root: Path) -> None:
         for label, paths in (("created", result.created), ("overwrote", result.overwritten)):
             for path in paths:
                 self.stdout.write(f"  {label} {path.relative_to(root)}")
@@ -135,7 +143,7 @@ class Command(BaseCommand):
 
     @staticmethod
     def _templates_dir() -> Path | None:
-        from axiomod.scaffold.overrides import templates_dir
+        from axiomod.devtools.scaffold.overrides import templates_dir
 
         try:
             return templates_dir()

@@ -98,7 +98,7 @@ class Command(BaseCommand):
         from django.db import connections
         from django.utils.connection import ConnectionDoesNotExist
 
-        from axiomod.migrate.history import RollbackRefused, UsageError
+        from axiomod.devtools.migrate.history import RollbackRefused, UsageError
 
         try:
             connections[options["database"]]
@@ -118,14 +118,14 @@ class Command(BaseCommand):
     def _create(self, options: dict[str, Any]) -> None:
         from django.apps import apps
 
-        from axiomod.migrate.templates import write_empty_migration
+        from axiomod.devtools.migrate.templates import write_empty_migration
 
         app = options["app"]
         try:
             apps.get_app_config(app)
         except LookupError:
             raise CommandError(f"app {app!r} is not installed", returncode=2) from None
-        from axiomod.migrate.history import leaf_conflicts
+        from axiomod.devtools.migrate.history import leaf_conflicts
 
         if options["empty"] or options["sql"]:
             conflicts = leaf_conflicts(app)
@@ -140,7 +140,7 @@ class Command(BaseCommand):
             except FileExistsError as exc:
                 raise CommandError(str(exc)) from exc
             except (KeyError, ValueError) as exc:  # string.Template: unknown or stray $
-                from axiomod.migrate.templates import find_template
+                from axiomod.devtools.migrate.templates import find_template
 
                 raise CommandError(
                     f"migration template {find_template(kind)} is invalid: {exc!r} (use "
@@ -162,7 +162,7 @@ class Command(BaseCommand):
     # -- up -----------------------------------------------------------------------------
 
     def _up(self, options: dict[str, Any]) -> None:
-        from axiomod.migrate.history import UsageError, backwards_steps
+        from axiomod.devtools.migrate.history import UsageError, backwards_steps
 
         if options["app"] and options["target"]:
             behind = backwards_steps(options["app"], options["target"], options["database"])
@@ -185,7 +185,7 @@ class Command(BaseCommand):
     # -- down ---------------------------------------------------------------------------
 
     def _down(self, options: dict[str, Any]) -> None:
-        from axiomod.migrate.history import plan_rollback
+        from axiomod.devtools.migrate.history import plan_rollback
 
         app, database = options["app"], options["database"]
         rollback = plan_rollback(app, steps=options["steps"], to=options["to"], database=database)
@@ -236,7 +236,7 @@ class Command(BaseCommand):
     # -- status -------------------------------------------------------------------------
 
     def _status(self, options: dict[str, Any]) -> None:
-        from axiomod.migrate.history import app_status
+        from axiomod.devtools.migrate.history import app_status
 
         found = app_status([options["app"]] if options["app"] else (), options["database"])
         changes = self._model_changes(options["app"]) if options["check"] else None

@@ -12,16 +12,6 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from axiomod.validator import (
-    EXIT_FINDINGS,
-    EXIT_USAGE,
-    UsageError,
-    exit_code,
-    render_json,
-    render_text,
-    validate,
-)
-
 
 class Command(BaseCommand):
     help = (
@@ -55,6 +45,17 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Imported when the command runs: runtime code never imports the developer tooling.
+        from axiomod.devtools.validator import (
+            EXIT_FINDINGS,
+            EXIT_USAGE,
+            UsageError,
+            exit_code,
+            render_json,
+            render_text,
+            validate,
+        )
+
         try:
             results = validate(
                 options["check"], config=options["config"], packages=options["package"]

@@ -27,7 +27,7 @@ __all__ = [
 
 
 def create_project(*args: Any, **kwargs: Any) -> Any:
-    """Render the project template (see :func:`axiomod.scaffold.project.create_project`).
+    """Render the project template (see :func:`axiomod.devtools.scaffold.project.create_project`).
 
     Imported on call: it needs cookiecutter, which only ``axiomod new`` uses.
     """

@@ -17,7 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from axiomod.validator.report import CheckResult, Finding
+from axiomod.devtools.validator.report import CheckResult, Finding
 
 RUFF_MISSING = (
     "the naming check needs ruff, which is not installed for this Python "

@@ -82,7 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     if args.command == "new":
-        from axiomod.scaffold.project import main as new
+        from axiomod.devtools.scaffold.project import main as new
 
         return new(rest)
     management_command, text = COMMANDS[args.command]

@@ -10,7 +10,7 @@ half-made directory.
 import json
 import sys
 
-from axiomod.scaffold.project import UsageError, check_answers
+from axiomod.devtools.scaffold.project import UsageError, check_answers
 
 ANSWERS = json.loads(r"""{{ cookiecutter | jsonify }}""")
 

@@ -22,6 +22,7 @@ AXIOMOD_APPS = frozenset(
         "axiomod_auth",
         "axiomod_messaging",
         "axiomod_jobs",
+        "axiomod_grpc",
     }
 )
 

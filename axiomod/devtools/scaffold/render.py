@@ -1,7 +1,7 @@
 """Render a tree of templates into a project: plan every file, refuse conflicts, then write.
 
 A template kind (``module``, ``service``, ``handler/http`` ...) is a directory under
-``axiomod/scaffold/templates``. File and directory names may hold ``{{ variables }}``;
+``axiomod/devtools/scaffold/templates``. File and directory names may hold ``{{ variables }}``;
 a name ending in ``-tpl`` is rendered (and loses the suffix, which keeps template files
 out of ruff and pytest); any other file is copied. A project overrides a template file
 by putting one at the same relative path in its templates directory, and adds a file to

@@ -21,9 +21,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from axiomod.validator.project import ProjectModule
-from axiomod.validator.report import CheckResult, Finding
-from axiomod.validator.rules import Rules, path_matches
+from axiomod.devtools.validator.project import ProjectModule
+from axiomod.devtools.validator.report import CheckResult, Finding
+from axiomod.devtools.validator.rules import Rules, path_matches
 
 LAYER = "layer"
 CROSS_MODULE = "cross-module"

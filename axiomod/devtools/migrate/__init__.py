@@ -2,7 +2,7 @@
 
 Used by ``python manage.py axiomod_migrate`` (and ``axiomod migrate``). Public API::
 
-    from axiomod.migrate import app_status, plan_rollback, write_empty_migration
+    from axiomod.devtools.migrate import app_status, plan_rollback, write_empty_migration
 """
 
 from .history import AppStatus, Rollback, RollbackRefused, app_status, plan_rollback

@@ -10,18 +10,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from axiomod.validator.architecture import check_architecture
-from axiomod.validator.django_checks import check_django, check_migrations
-from axiomod.validator.naming import check_naming
-from axiomod.validator.project import (
+from axiomod.devtools.validator.architecture import check_architecture
+from axiomod.devtools.validator.django_checks import check_django, check_migrations
+from axiomod.devtools.validator.naming import check_naming
+from axiomod.devtools.validator.project import (
     ProjectError,
     ProjectModule,
     discover_modules,
     modules_from_names,
     project_dir,
 )
-from axiomod.validator.report import CheckResult
-from axiomod.validator.rules import RulesError, load_rules
+from axiomod.devtools.validator.report import CheckResult
+from axiomod.devtools.validator.rules import RulesError, load_rules
 
 CHECKS = ("architecture", "naming", "run", "all")
 

@@ -12,7 +12,7 @@ import io
 from django.core.management import call_command
 from django.core.management.base import CommandError, SystemCheckError
 
-from axiomod.validator.report import CheckResult, Finding
+from axiomod.devtools.validator.report import CheckResult, Finding
 
 
 def check_django() -> CheckResult:

@@ -5,13 +5,19 @@
 ``docs/validator-guide.md`` for the rules file and the exit codes.
 """
 
-from axiomod.validator.architecture import check_architecture
-from axiomod.validator.django_checks import check_django, check_migrations
-from axiomod.validator.naming import check_naming
-from axiomod.validator.project import ProjectModule, discover_modules, modules_from_names
-from axiomod.validator.report import CheckResult, Finding, render_json, render_text
-from axiomod.validator.rules import DEFAULT_RULES, Rules, RulesError, load_rules, parse_rules
-from axiomod.validator.runner import (
+from axiomod.devtools.validator.architecture import check_architecture
+from axiomod.devtools.validator.django_checks import check_django, check_migrations
+from axiomod.devtools.validator.naming import check_naming
+from axiomod.devtools.validator.project import ProjectModule, discover_modules, modules_from_names
+from axiomod.devtools.validator.report import CheckResult, Finding, render_json, render_text
+from axiomod.devtools.validator.rules import (
+    DEFAULT_RULES,
+    Rules,
+    RulesError,
+    load_rules,
+    parse_rules,
+)
+from axiomod.devtools.validator.runner import (
     CHECKS,
     EXIT_FINDINGS,
     EXIT_OK,
