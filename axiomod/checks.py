@@ -11,6 +11,7 @@ its own range (see docs/configuration.md).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from django.apps import apps
@@ -19,7 +20,7 @@ from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.db import DEFAULT_DB_ALIAS
 from django.utils.module_loading import import_string
 
-from axiomod.conf import SECTIONS, section_class, settings
+from axiomod.conf import registry, settings
 
 TAG = "axiomod"
 
@@ -38,9 +39,10 @@ def check_axiomod_setting(app_configs: Any = None, **kwargs: Any) -> list[CheckM
         )
     raw = getattr(django_settings, "AXIOMOD", {})
     if isinstance(raw, dict):
-        for name in SECTIONS:
-            app = section_class(name).app
-            if name in raw and app is not None and not apps.is_installed(app):
+        for name in raw:
+            cls = registry.section_for(name) if isinstance(name, str) else None
+            app = cls.app if cls is not None else None
+            if app is not None and not apps.is_installed(app):
                 messages.append(
                     Warning(
                         f'AXIOMOD["{name}"] is set but {app!r} is not in INSTALLED_APPS, '
@@ -89,16 +91,14 @@ def _check_core_references() -> Iterable[CheckMessage]:
                 obj="settings.AXIOMOD",
                 id="axiomod.E060",
             )
-    # Only a configured directory can be wrong (the default is used when it exists), so
-    # the scaffold package is not imported by every check run otherwise.
-    if settings.scaffold.templates_dir is not None:
-        from axiomod.scaffold.overrides import templates_dir
-
-        try:
-            templates_dir()
-        except ValueError as exc:
+    # Only a configured directory can be wrong (the default is used when it exists). The
+    # path is resolved as the generators resolve it, without importing the tooling.
+    configured = settings.scaffold.templates_dir
+    if configured is not None:
+        path = Path(getattr(django_settings, "BASE_DIR", Path.cwd())) / configured
+        if not path.is_dir():
             yield Error(
-                f"{exc}.",
+                f'AXIOMOD["scaffold"]["templates_dir"]: {path} is not a directory.',
                 hint="Create it, or remove the setting to use the package's templates.",
                 obj="settings.AXIOMOD",
                 id="axiomod.E005",

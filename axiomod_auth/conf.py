@@ -30,6 +30,8 @@ class OidcSettings(Section):
 
     title = "OIDC"
     app = "axiomod_auth"
+    key = "oidc"
+    optional = True
 
     issuer: str = setting(
         required=True,
@@ -122,3 +124,6 @@ class OidcSettings(Section):
                 "jwks_min_refresh_interval",
                 f"{self.jwks_min_refresh_interval} is longer than jwks_ttl ({self.jwks_ttl})",
             )
+
+#: The sections this app adds to ``AXIOMOD`` (found by :mod:`axiomod.conf.registry`).
+AXIOMOD_SECTIONS = (OidcSettings,)

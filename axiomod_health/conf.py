@@ -19,6 +19,7 @@ class HealthSettings(Section):
 
     title = "Health"
     app = "axiomod_health"
+    key = "health"
 
     live_path: str = setting(
         "/live", doc="Liveness probe path.", check=_path, go_key="health.livenessPath"
@@ -73,3 +74,6 @@ class HealthSettings(Section):
         paths = [self.live_path, self.ready_path, self.health_path]
         if len(set(paths)) != len(paths):
             yield ("ready_path", "live_path, ready_path and health_path must differ")
+
+#: The sections this app adds to ``AXIOMOD`` (found by :mod:`axiomod.conf.registry`).
+AXIOMOD_SECTIONS = (HealthSettings,)

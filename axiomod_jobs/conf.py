@@ -95,6 +95,7 @@ class JobsSettings(Section):
 
     title = "Jobs"
     app = "axiomod_jobs"
+    key = "jobs"
 
     broker_url: str | None = setting(
         None,
@@ -155,3 +156,6 @@ class JobsSettings(Section):
             yield ("soft_time_limit", "must be shorter than time_limit")
         if self.beat_lock_timeout is not None and self.beat_lock_timeout <= self.beat_max_interval:
             yield ("beat_lock_timeout", "must be longer than beat_max_interval")
+
+#: The sections this app adds to ``AXIOMOD`` (found by :mod:`axiomod.conf.registry`).
+AXIOMOD_SECTIONS = (JobsSettings,)

@@ -76,6 +76,8 @@ class KafkaSettings(Section):
 
     title = "Kafka"
     app = "axiomod_messaging"
+    key = "kafka"
+    optional = True
 
     bootstrap_servers: str = setting(
         required=True,
@@ -119,3 +121,6 @@ class KafkaSettings(Section):
         for key in self.security:
             if not key.startswith(("security.", "sasl.", "ssl.")):
                 yield ("security", f"{key!r} is not a security.*, sasl.* or ssl.* key")
+
+#: The sections this app adds to ``AXIOMOD`` (found by :mod:`axiomod.conf.registry`).
+AXIOMOD_SECTIONS = (KafkaSettings,)

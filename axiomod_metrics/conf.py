@@ -34,6 +34,7 @@ class MetricsSettings(Section):
 
     title = "Metrics"
     app = "axiomod_metrics"
+    key = "metrics"
 
     path: str = setting(
         "/metrics", doc="URL path of the scrape endpoint.", check=_path, go_key="metrics.path"
@@ -74,3 +75,6 @@ class MetricsSettings(Section):
     def validate(self) -> Iterable[tuple[str, str]]:
         if not self.main_port and self.port is None:
             yield ("main_port", "False without a port: the metrics would be served nowhere")
+
+#: The sections this app adds to ``AXIOMOD`` (found by :mod:`axiomod.conf.registry`).
+AXIOMOD_SECTIONS = (MetricsSettings,)

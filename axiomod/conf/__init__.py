@@ -7,21 +7,27 @@ Usage::
     settings.metrics.path          # "/metrics"
     settings.tracing.sample_ratio  # a float in [0, 1]
 
-Each app declares its own section next to its code (``axiomod_metrics/conf.py``...)
-with :class:`Section` and :func:`setting`; :data:`SECTIONS` lists them all.
+Each app declares its own sections next to its code (``axiomod_metrics/conf.py``...)
+with :class:`Section` and :func:`setting`, listed in that module's ``AXIOMOD_SECTIONS``;
+:mod:`axiomod.conf.registry` finds them from ``INSTALLED_APPS``. The kernel's own
+sections are the ones below.
 """
 
-from .loader import OPTIONAL_SECTIONS, SECTIONS, AxiomodSettings, section_class, settings, validate
+from .loader import AxiomodSettings, known_sections, section_class, settings, validate
 from .schema import ConfigError, ErrorKind, Section, format_path, load_section, setting
+from .sections import DatabaseSettings, GrpcSettings, ScaffoldSettings, TracingSettings
+
+#: The sections of the core ``axiomod`` app (found by the same discovery as the apps').
+AXIOMOD_SECTIONS = (TracingSettings, DatabaseSettings, GrpcSettings, ScaffoldSettings)
 
 __all__ = [
-    "OPTIONAL_SECTIONS",
-    "SECTIONS",
+    "AXIOMOD_SECTIONS",
     "AxiomodSettings",
     "ConfigError",
     "ErrorKind",
     "Section",
     "format_path",
+    "known_sections",
     "load_section",
     "section_class",
     "setting",

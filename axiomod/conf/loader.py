@@ -12,47 +12,31 @@ import dataclasses
 import os
 import threading
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
-from django.utils.module_loading import import_string
 
+from . import registry
 from .schema import ConfigError, ErrorKind, Section, _choices_hint, load_section
 from .sections import CoreSettings
 
-if TYPE_CHECKING:
-    from axiomod_auth.conf import OidcSettings
-    from axiomod_health.conf import HealthSettings
-    from axiomod_jobs.conf import JobsSettings
-    from axiomod_messaging.conf import KafkaSettings
-    from axiomod_metrics.conf import MetricsSettings
-
-    from .sections import DatabaseSettings, GrpcSettings, ScaffoldSettings, TracingSettings
-
-#: Every section of ``AXIOMOD``, by key, as a dotted path so that reading the settings
-#: imports no optional dependency (each app's ``conf`` module is plain Python).
-SECTIONS: dict[str, str] = {
-    "metrics": "axiomod_metrics.conf.MetricsSettings",
-    "tracing": "axiomod.conf.sections.TracingSettings",
-    "health": "axiomod_health.conf.HealthSettings",
-    "oidc": "axiomod_auth.conf.OidcSettings",
-    "db": "axiomod.conf.sections.DatabaseSettings",
-    "kafka": "axiomod_messaging.conf.KafkaSettings",
-    "jobs": "axiomod_jobs.conf.JobsSettings",
-    "grpc": "axiomod.conf.sections.GrpcSettings",
-    "scaffold": "axiomod.conf.sections.ScaffoldSettings",
-}
-
-#: Sections that describe an external service: absent means "not configured" and the
-#: accessor returns None, rather than defaults that point at nothing.
-OPTIONAL_SECTIONS = frozenset({"oidc", "kafka"})
+S = TypeVar("S", bound=Section)
 
 _CORE_KEYS = tuple(f.name for f in dataclasses.fields(CoreSettings))
 
 
 def section_class(name: str) -> type[Section]:
-    return import_string(SECTIONS[name])
+    """The section class of ``AXIOMOD[name]`` (installed apps first, then the catalogue)."""
+    cls = registry.section_for(name)
+    if cls is None:
+        raise KeyError(name)
+    return cls
+
+
+def known_sections() -> dict[str, type[Section]]:
+    """Every section this project can configure: its apps' and the available ones'."""
+    return {**registry.catalogue(), **registry.installed_sections()}
 
 
 @dataclasses.dataclass
@@ -73,9 +57,14 @@ def validate(raw: Any, environ: Mapping[str, str] | None = None) -> _Loaded:
             ConfigError(ErrorKind.WRONG_TYPE, (), f"expected a dict, got {type(raw).__name__}")
         )
         raw = {}
-    valid_keys = [*_CORE_KEYS, *SECTIONS]
+    sections = dict(registry.installed_sections())
+    unknown = [key for key in raw if key not in sections and key not in _CORE_KEYS]
+    if unknown:  # the catalogue is read only when the installed apps do not explain a key
+        available = registry.catalogue()
+        sections.update({k: available[k] for k in unknown if k in available})
     for key in raw:
-        if key not in valid_keys:
+        if key not in _CORE_KEYS and key not in sections:
+            valid_keys = [*_CORE_KEYS, *known_sections()]
             given = key if isinstance(key, str) else None
             hint = _choices_hint(valid_keys, given).replace("allowed: ", "valid keys: ")
             errors[""].append(ConfigError(ErrorKind.UNKNOWN_KEY, (key,), "unknown setting", hint))
@@ -84,14 +73,18 @@ def validate(raw: Any, environ: Mapping[str, str] | None = None) -> _Loaded:
     errors[""].extend(core_errors)
     for key in _CORE_KEYS:
         values[key] = getattr(core, key)
-    for name in SECTIONS:
-        if name in OPTIONAL_SECTIONS and raw.get(name) is None:
-            values[name] = None
-            continue
-        values[name], errors[name] = load_section(
-            section_class(name), raw.get(name), (name,), environ
-        )
+    for name, cls in sections.items():
+        values[name], errors[name] = _load(cls, raw.get(name), environ)
     return _Loaded(values, errors)
+
+
+def _load(
+    cls: type[Section], raw: Any, environ: Mapping[str, str]
+) -> tuple[Section | None, list[ConfigError]]:
+    """One section; an optional one (an external service) left out is None, not defaults."""
+    if cls.optional and raw is None:
+        return None, []
+    return load_section(cls, raw, (cls.key,), environ)
 
 
 class AxiomodSettings:
@@ -103,19 +96,11 @@ class AxiomodSettings:
     would misuse it; ``manage.py check`` reports the same errors up front.
     """
 
-    if TYPE_CHECKING:
-        service_name: str
-        environment: str
-        version: str
-        metrics: MetricsSettings
-        tracing: TracingSettings
-        health: HealthSettings
-        oidc: OidcSettings | None
-        db: DatabaseSettings
-        kafka: KafkaSettings | None
-        jobs: JobsSettings
-        grpc: GrpcSettings
-        scaffold: ScaffoldSettings
+    # Sections are attributes (``settings.metrics``) typed as Any, because the kernel
+    # does not import the apps that declare them; :meth:`section` gives a typed read.
+    service_name: str
+    environment: str
+    version: str
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -135,9 +120,7 @@ class AxiomodSettings:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
-        if name not in SECTIONS and name not in _CORE_KEYS:
-            raise AttributeError(f"AXIOMOD has no setting {name!r}")
-        state = self._state()
+        state = self._loaded_with(name)
         section_errors = state.errors.get("" if name in _CORE_KEYS else name)
         if section_errors:
             raise ImproperlyConfigured(_describe_errors(section_errors))
@@ -145,13 +128,28 @@ class AxiomodSettings:
         setattr(self, name, value)  # later reads are plain attribute lookups
         return value
 
+    def section(self, cls: type[S]) -> S:
+        """``AXIOMOD[cls.key]`` typed as ``cls``: for apps that want a type checker's help."""
+        return getattr(self, cls.key)
+
     def best_effort(self, name: str) -> Any:
         """Section ``name`` with invalid entries at their defaults; never raises.
 
         For code that runs while ``manage.py check`` loads the project (URLconfs): the
         checks report the errors, and a traceback from the URLconf would hide them.
         """
-        return self._state().values[name]
+        return self._loaded_with(name).values[name]
+
+    def _loaded_with(self, name: str) -> _Loaded:
+        """The loaded state, with ``name`` in it even if no installed app declares it."""
+        state = self._state()
+        if name not in _CORE_KEYS and name not in state.values:
+            cls = registry.section_for(name)
+            if cls is None:
+                raise AttributeError(f"AXIOMOD has no setting {name!r}")
+            # The section of an available app that is not installed, and not written.
+            state.values[name], state.errors[name] = _load(cls, None, os.environ)
+        return state
 
     @property
     def errors(self) -> list[ConfigError]:
@@ -173,8 +171,8 @@ class AxiomodSettings:
     def reload(self) -> None:
         """Forget cached values; the next access validates ``AXIOMOD`` (and the env) again."""
         with self._lock:
-            for key in (*_CORE_KEYS, *SECTIONS):
-                self.__dict__.pop(key, None)
+            for key in [k for k in self.__dict__ if not k.startswith("_")]:
+                del self.__dict__[key]
             self._loaded = None
 
 
@@ -190,7 +188,7 @@ settings = AxiomodSettings()
 
 
 def _reload_on_change(*, setting: str, **kwargs: Any) -> None:
-    if setting == "AXIOMOD":
+    if setting in {"AXIOMOD", "INSTALLED_APPS"}:
         settings.reload()
 
 

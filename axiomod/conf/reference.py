@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .loader import OPTIONAL_SECTIONS, SECTIONS, section_class
+from .loader import known_sections
 from .schema import Section, describe_type, field_default, section_fields
 from .sections import CoreSettings
 
@@ -82,10 +82,16 @@ def _table(cls: type[Section], prefix: str) -> str:
     return "\n".join(lines)
 
 
+def _sections() -> list[tuple[str, type[Section]]]:
+    """Every known section, the kernel's first, then the apps' by key: a stable order."""
+    sections = known_sections()
+    return sorted(sections.items(), key=lambda item: (item[1].app is not None, item[0]))
+
+
 def go_key_rows() -> list[tuple[str, str]]:
     """(Go framework key, axiomod setting) pairs declared with ``go_key``."""
     pairs = []
-    classes = [("", CoreSettings)] + [(f'["{n}"]', section_class(n)) for n in SECTIONS]
+    classes = [("", CoreSettings)] + [(f'["{n}"]', cls) for n, cls in _sections()]
     for prefix, cls in classes:
         for f, _ in section_fields(cls):
             if f.metadata["go_key"]:
@@ -95,12 +101,11 @@ def go_key_rows() -> list[tuple[str, str]]:
 
 def render() -> str:
     parts = [BEGIN, "", "### Top level", "", _table(CoreSettings, "AXIOMOD"), ""]
-    for name in SECTIONS:
-        cls = section_class(name)
+    for name, cls in _sections():
         owner = cls.app or "axiomod"
         presence = (
             "Optional: leave it out and the feature is off (the accessor returns `None`)."
-            if name in OPTIONAL_SECTIONS
+            if cls.optional
             else "Defaults apply when the section is left out."
         )
         parts += [

@@ -143,6 +143,12 @@ class Section:
     title: ClassVar[str] = ""
     #: Django app that reads the section, or None for the core ``axiomod`` app.
     app: ClassVar[str | None] = None
+    #: Its key in ``AXIOMOD``; set on a top-level section (one an app declares in its
+    #: ``conf.AXIOMOD_SECTIONS``), empty on a nested one.
+    key: ClassVar[str] = ""
+    #: A section that describes an external service: left out, the accessor returns
+    #: None ("not configured") rather than defaults that point at nothing.
+    optional: ClassVar[bool] = False
 
     def validate(self) -> Iterable[tuple[str, str]]:
         return ()

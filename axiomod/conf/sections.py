@@ -1,7 +1,7 @@
 """The sections of ``AXIOMOD`` read by the core ``axiomod`` app: top level, tracing, db, gRPC.
 
 The other sections live beside the app that reads them (``axiomod_metrics.conf`` and so
-on); :data:`axiomod.conf.loader.SECTIONS` lists them all.
+on); :mod:`axiomod.conf.registry` finds them all.
 """
 
 from __future__ import annotations
@@ -153,6 +153,7 @@ class TracingSettings(Section):
     """OpenTelemetry tracing, configured once per process by ``axiomod.tracing``."""
 
     title = "Tracing"
+    key = "tracing"
 
     exporter: Literal["otlp", "otlp-http", "jaeger", "console", "none"] = setting(
         "none",
@@ -248,6 +249,7 @@ class DatabaseSettings(Section):
     """Instrumentation of Django's databases (the pool itself is set per alias)."""
 
     title = "Database"
+    key = "db"
 
     slow_query_ms: float = setting(
         200.0,
@@ -273,6 +275,7 @@ class GrpcSettings(Section):
     """The gRPC server that ``axiomod`` runs for the project."""
 
     title = "gRPC"
+    key = "grpc"
 
     host: str = setting("0.0.0.0", doc="Address the server binds.", go_key="grpc.host")
     port: int = setting(50051, doc="Port the server binds.", min=1, max=65535, go_key="grpc.port")
@@ -314,6 +317,7 @@ class ScaffoldSettings(Section):
     """Where ``axiomod generate`` writes modules and which templates it renders."""
 
     title = "Code generation"
+    key = "scaffold"
 
     package: str | None = setting(
         None,

@@ -236,11 +236,11 @@ class TestEnvironmentDefaults:
 
 
 def test_every_setting_is_documented():
-    from axiomod.conf import SECTIONS, section_class
+    from axiomod.conf import known_sections
     from axiomod.conf.schema import section_fields
     from axiomod.conf.sections import CoreSettings
 
-    classes = [CoreSettings, TracingSettings] + [section_class(name) for name in SECTIONS]
+    classes = [CoreSettings, TracingSettings, *known_sections().values()]
     for cls in classes:
         for field, _ in section_fields(cls):
             assert field.metadata.get("doc"), f"{cls.__name__}.{field.name} has no doc"

@@ -21,12 +21,12 @@ def test_configuration_reference_is_up_to_date():
 
 
 def test_reference_lists_every_setting_of_every_section():
-    from axiomod.conf import SECTIONS, section_class
+    from axiomod.conf import known_sections
     from axiomod.conf.schema import section_fields
 
     rendered = render()
-    for name in SECTIONS:
-        for field, _ in section_fields(section_class(name)):
+    for name, cls in known_sections().items():
+        for field, _ in section_fields(cls):
             assert f'`AXIOMOD["{name}"]["{field.name}"]`' in rendered
 
 
