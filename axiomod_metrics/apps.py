@@ -10,7 +10,13 @@ class MetricsConfig(AxiomodAppConfig):
 
     def ready(self) -> None:
         super().ready()
+        from axiomod import instruments
         from axiomod.signals import serving_started
+
+        from . import registry
+
+        # The kernel's and the apps' instruments are created through this app's registry.
+        instruments.set_backend(registry)
 
         from .exposition import start_metrics_server
 

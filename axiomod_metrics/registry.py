@@ -7,6 +7,10 @@ name, different type, labels or buckets). Every metric they create caps its dist
 label sets at ``AXIOMOD["metrics"]["max_label_sets"]``: beyond that, new label values
 fold into one ``__overflow__`` series and a warning is logged once, so a label fed from
 user input cannot exhaust memory or the Prometheus server.
+
+This module is the backend of the kernel's facade, :mod:`axiomod.instruments`: the app
+installs it in ``ready()``, and every instrument the kernel and the apps declare is
+created here on its first use (same registry, buckets, cap and multiprocess files).
 """
 
 from __future__ import annotations
