@@ -1,10 +1,16 @@
-"""Shared test configuration. The real-service fixtures live in tests/services.py."""
+"""Shared test configuration.
+
+The real-service fixtures: the Kafka broker, the OTLP receiver and the OIDC provider come
+from axiomod's own pytest plugin (axiomod.testing.pytest_plugin, the one users enable),
+the databases, Redis and Prometheus from tests/services.py.
+"""
 
 import pytest
 
-# Registered as a plugin (not star-imported) so its asserts are rewritten and its
-# pytest_terminal_summary hook reports the services the run used.
-pytest_plugins = ["tests.services"]
+# Registered as plugins (not star-imported) so their asserts are rewritten and the kit's
+# pytest_terminal_summary hook reports the services the run used. pytester: the kit's own
+# tests (tests/testing) run the plugin in a pytest of their own.
+pytest_plugins = ["axiomod.testing.pytest_plugin", "tests.services", "pytester"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -6,28 +6,30 @@ instead of through Django's test client.
 
 from __future__ import annotations
 
-import json
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from axiomod.testing import processes
+from axiomod.testing.ports import free_port
+from axiomod.testing.processes import Response
+
+__all__ = [
+    "BIN",
+    "ROOT",
+    "Response",
+    "ServerProcess",
+    "free_port",
+    "gunicorn",
+    "manage",
+    "service_env",
+]
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def manage(*args: str, env: Mapping[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
@@ -54,91 +56,16 @@ def service_env(extra: Mapping[str, str | None]) -> dict[str, str]:
 
 
 @dataclass
-class Response:
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
+class ServerProcess(processes.ServerProcess):
+    """A server of the example (``axiomod.testing.ServerProcess``) run from the repository
+    root with :func:`service_env` on top of this process's environment, ready once
+    ``/invoices/?limit=1`` answers."""
 
-    def json(self) -> Any:
-        return json.loads(self.body)
+    cwd: Path | None = ROOT
+    ready_path: str = "/invoices/?limit=1"
 
-
-@dataclass
-class ServerProcess:
-    """A server started with ``command``; ``stop()`` sends SIGTERM and returns the exit code."""
-
-    command: Sequence[str]
-    port: int
-    env: Mapping[str, str] = field(default_factory=dict)
-    log_path: Path | None = None
-    process: subprocess.Popen | None = None
-
-    def start(self, timeout: float = 60, probe: str = "/invoices/?limit=1") -> ServerProcess:
-        log = open(self.log_path, "wb") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
-        self.process = subprocess.Popen(
-            list(self.command),
-            cwd=ROOT,
-            env=service_env(self.env),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, so stop() reaches every worker
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log()}")
-            try:
-                self.request("GET", probe, timeout=2)
-                return self
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"server did not answer within {timeout} s:\n{self.log()}")
-
-    def log(self) -> str:
-        if self.log_path and self.log_path.exists():
-            return self.log_path.read_text(errors="replace")[-4000:]
-        return ""
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        body: Any = None,
-        timeout: float = 10,
-        headers: Mapping[str, str] | None = None,
-    ) -> Response:
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(
-            self.url(path), data=data, method=method, headers=dict(headers or {})
-        )
-        if data is not None:
-            request.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as answer:
-                return Response(answer.status, dict(answer.headers), answer.read())
-        except urllib.error.HTTPError as error:
-            return Response(error.code, dict(error.headers), error.read())
-
-    def stop(self, timeout: float = 30) -> int:
-        assert self.process is not None
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        return self.process.returncode
-
-    def __enter__(self) -> ServerProcess:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+    def environment(self) -> dict[str, str]:
+        return service_env(self.env or {})
 
 
 def gunicorn(

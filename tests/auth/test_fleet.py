@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from axiomod.conf import settings
+from axiomod.testing.oidc_provider import DISCOVERY_PATH, JWKS_PATH
 from axiomod_auth.oidc import Provider
 
 from . import slow_cache
-from .provider import DISCOVERY_PATH, JWKS_PATH
 
 LATECOMERS = 2
 

@@ -12,10 +12,9 @@ import json
 
 import pytest
 
+from axiomod.testing.oidc_provider import CLIENT_ID
 from axiomod_auth.tokens import MAX_TOKEN_LENGTH
 from tests.servers import gunicorn
-
-from .provider import CLIENT_ID
 
 pytestmark = pytest.mark.integration
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from health_check.exceptions import ServiceUnavailable
 
+from axiomod.testing.oidc_provider import DISCOVERY_PATH
 from axiomod_health.builtin import OidcDiscovery, configured_checks
-
-from .provider import DISCOVERY_PATH
 
 
 def test_the_check_is_configured_non_critical_with_the_section(oidc):

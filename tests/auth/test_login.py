@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from .provider import CLIENT_ID, JWKS_PATH
+from axiomod.testing.oidc_provider import CLIENT_ID, JWKS_PATH
 
 pytestmark = [pytest.mark.urls("tests.auth.urls"), pytest.mark.django_db]
 

@@ -16,10 +16,9 @@ import time
 
 import pytest
 
+from axiomod.testing.oidc_provider import DISCOVERY_PATH, JWKS_PATH
 from axiomod_auth import ProviderUnavailable, verify_token
 from axiomod_auth.fetch import fetch_json
-
-from .provider import DISCOVERY_PATH, JWKS_PATH
 
 pytestmark = [pytest.mark.urls("tests.auth.urls"), pytest.mark.django_db]
 

@@ -11,8 +11,7 @@ from django.middleware.csrf import _get_new_csrf_string, _mask_cipher_secret
 from django.test import Client
 
 import axiomod_auth
-
-from .provider import DISCOVERY_PATH, JWKS_PATH
+from axiomod.testing.oidc_provider import DISCOVERY_PATH, JWKS_PATH
 
 pytestmark = [pytest.mark.urls("tests.auth.urls"), pytest.mark.django_db]
 

@@ -7,9 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from axiomod.testing.oidc_provider import CLIENT_ID, DISCOVERY_PATH, JWKS_PATH
 from tests.servers import gunicorn
-
-from .provider import CLIENT_ID, DISCOVERY_PATH, JWKS_PATH
 
 
 @pytest.fixture

@@ -15,9 +15,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from axiomod.testing.oidc_provider import CLIENT_ID, DISCOVERY_PATH, JWKS_PATH, SigningKey
 from axiomod_auth import TokenError, verify_token
-
-from .provider import CLIENT_ID, DISCOVERY_PATH, JWKS_PATH, SigningKey
 
 pytestmark = [pytest.mark.urls("tests.auth.urls"), pytest.mark.django_db]
 

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import ROOT, ServerProcess, free_port, gunicorn, manage
+from axiomod.testing import free_port
+from tests.servers import ROOT, ServerProcess, gunicorn, manage
 
 
 def count_rows_sqlite(url: str) -> int:

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import grpc
 
-from tests.servers import ROOT, free_port, service_env
+from axiomod.testing import free_port
+from tests.servers import ROOT, service_env
 
 SETTINGS = "tests.grpc.project.settings"
 

@@ -13,10 +13,10 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
+from axiomod.testing.oidc_provider import CLIENT_ID
 from example.invoices.delivery.grpc import invoices_pb2 as pb
 from example.invoices.delivery.grpc import invoices_pb2_grpc as pb_grpc
 from example.invoices.usecase import DEFAULT_LIMIT
-from tests.auth.provider import CLIENT_ID
 from tests.grpc.servers import GrpcServer
 from tests.servers import manage
 

@@ -12,11 +12,12 @@ import urllib.request
 import grpc
 import pytest
 
+from axiomod.testing import free_port
 from example.invoices.delivery.grpc import invoices_pb2 as pb
 from example.invoices.delivery.grpc import invoices_pb2_grpc as pb_grpc
 from tests.grpc.servers import GrpcServer
 from tests.grpc.socio_app.grpc import socio_app_pb2, socio_app_pb2_grpc
-from tests.servers import free_port, manage
+from tests.servers import manage
 
 pytestmark = pytest.mark.integration
 

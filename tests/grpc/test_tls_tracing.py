@@ -17,9 +17,6 @@ from example.invoices.delivery.grpc import invoices_pb2 as pb
 from example.invoices.delivery.grpc import invoices_pb2_grpc as pb_grpc
 from tests.grpc.servers import GrpcServer
 from tests.servers import manage
-from tests.tracing.conftest import otlp_receiver
-
-__all__ = ["otlp_receiver"]
 
 pytestmark = pytest.mark.integration
 

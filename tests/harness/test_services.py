@@ -11,18 +11,16 @@ from pathlib import Path
 
 import pytest
 
+from axiomod.testing import REQUIRE_SERVICES_ENV, ServiceUnreachableError, service_unavailable
+from axiomod.testing.kafka_broker import KafkaBroker
 from tests.services import (
-    REQUIRE_SERVICES_ENV,
     DatabaseFactory,
-    KafkaBroker,
     MariaDBService,
     PostgresService,
     RedisService,
-    ServiceUnreachableError,
     find_mariadb,
     find_postgres,
     find_redis,
-    service_unavailable,
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

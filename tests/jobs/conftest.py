@@ -10,9 +10,6 @@ import pytest
 import redis
 
 from tests.jobs.workers import CeleryProcess, project_env
-from tests.tracing.conftest import otlp_receiver
-
-__all__ = ["otlp_receiver"]
 
 #: Redis databases of the jobs tests (others: 5 health, 7 metrics, 13 auth).
 BROKER_DB, RECORD_DB = 9, 10

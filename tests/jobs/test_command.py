@@ -12,8 +12,9 @@ import pytest
 from celery import shared_task
 from django.core.management import CommandError, call_command
 
+from axiomod.testing import free_port
 from tests.jobs.workers import entries, project_env, wait_for_entries
-from tests.servers import ROOT, free_port
+from tests.servers import ROOT
 
 
 def run_command(env, *args: str) -> subprocess.CompletedProcess:

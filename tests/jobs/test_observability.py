@@ -12,8 +12,9 @@ import urllib.request
 import pytest
 from celery import Celery
 
+from axiomod.testing import free_port
 from tests.jobs.workers import project_env, wait_for_entries
-from tests.servers import ROOT, free_port
+from tests.servers import ROOT
 
 pytestmark = pytest.mark.integration
 

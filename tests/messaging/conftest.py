@@ -1,5 +1,6 @@
-"""Fixtures of the Kafka tests; the broker itself is ``kafka_broker`` from tests/services.py."""
+"""Fixtures of the Kafka tests; the broker itself is ``kafka_broker`` from axiomod.testing's
+pytest plugin (tests/conftest.py enables it), as is ``otlp_receiver``."""
 
-from tests.tracing.conftest import otlp_receiver, traced
+from tests.tracing.conftest import traced
 
-__all__ = ["otlp_receiver", "traced"]
+__all__ = ["traced"]

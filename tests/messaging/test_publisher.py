@@ -13,9 +13,10 @@ from django.test import override_settings
 from prometheus_client import REGISTRY
 
 import axiomod_messaging
+from axiomod.testing import free_port
 from axiomod_messaging import publisher, signals
 from axiomod_messaging.publisher import Publisher
-from tests.servers import ROOT, free_port, service_env
+from tests.servers import ROOT, service_env
 
 from .consumers import consume_all
 

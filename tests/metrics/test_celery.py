@@ -12,7 +12,8 @@ import urllib.request
 
 import pytest
 
-from tests.servers import ROOT, free_port
+from axiomod.testing import free_port
+from tests.servers import ROOT
 
 
 @pytest.mark.integration

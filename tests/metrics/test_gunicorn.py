@@ -14,7 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.servers import free_port, gunicorn
+from axiomod.testing import free_port
+from tests.servers import gunicorn
 
 pytestmark = pytest.mark.integration
 

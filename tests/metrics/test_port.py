@@ -11,7 +11,8 @@ import urllib.request
 
 import pytest
 
-from tests.servers import ROOT, free_port
+from axiomod.testing import free_port
+from tests.servers import ROOT
 
 pytestmark = pytest.mark.integration
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from axiomod.testing import free_port
 from tests.scaffold.project import Project, ruff
-from tests.servers import free_port
 
 pytestmark = pytest.mark.integration
 

@@ -20,7 +20,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -36,6 +35,7 @@ import yaml
 from axiomod import support
 from axiomod.devtools.scaffold import project as scaffold_project
 from axiomod.devtools.scaffold.project import create_project, main
+from axiomod.testing import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -383,12 +383,6 @@ def test_make_test_runs_lint_the_validator_and_the_suite(projects, tmp_path):
 # --------------------------------------------------------------------------------------
 # Booting it
 # --------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -1,4 +1,7 @@
-"""An in-memory span exporter installed as axiomod's provider for a test."""
+"""An in-memory span exporter installed as axiomod's provider for a test.
+
+``otlp_receiver`` comes from axiomod.testing's pytest plugin (tests/conftest.py).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,6 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from axiomod import tracing
 from axiomod.tracing.setup import build_provider
-
-from ..otlp_receiver import OtlpReceiver
 
 
 @pytest.fixture
@@ -34,10 +35,3 @@ def traced(settings):
     for override in installed:
         override.disable()
     tracing.shutdown()
-
-
-@pytest.fixture
-def otlp_receiver():
-    receiver = OtlpReceiver().start()
-    yield receiver
-    receiver.stop()

@@ -1,4 +1,4 @@
-"""A small OpenID provider served over real HTTP on loopback (test-only code).
+"""A small OpenID provider served over real HTTP on loopback, for tests.
 
 Serves discovery, a JWKS with real RSA and EC keys, an authorization endpoint (which
 redirects straight back with a code, as a provider does once the user has logged in),
@@ -6,7 +6,7 @@ a token endpoint and userinfo. It can rotate keys, go down (connection refused),
 answer 503 or garbage, answer slowly, break off or stall or trickle a body, send a body
 that does not decode, and counts every request per path.
 
-Used by tests/auth and bench/oidc.py.
+Needs PyJWT and cryptography (``pip install axiomod[auth]``).
 """
 
 from __future__ import annotations
@@ -25,6 +25,18 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+from axiomod.testing.ports import free_port
+
+__all__ = [
+    "CLIENT_ID",
+    "CLIENT_SECRET",
+    "DISCOVERY_PATH",
+    "JWKS_PATH",
+    "MODES",
+    "OidcProvider",
+    "SigningKey",
+]
 
 CLIENT_ID = "invoices-api"
 CLIENT_SECRET = "s3cret"
@@ -80,7 +92,7 @@ class OidcProvider:
         self.issuer_override: str | None = None
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
-        self.port = _free_port()
+        self.port = free_port()
 
     # -- lifecycle --------------------------------------------------------------------
 
@@ -350,9 +362,3 @@ class _Handler(BaseHTTPRequestHandler):
         claims = jwt.decode(auth[7:], options={"verify_signature": False})
         extra = self.owner.userinfo_claims
         self._json({"sub": claims["sub"], "email": claims.get("email"), **extra})
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]

@@ -1,9 +1,12 @@
-"""A test-only OTLP trace receiver on loopback, speaking the real wire protocol.
+"""An OTLP trace receiver on loopback for tests, speaking the real wire protocol.
 
-No Jaeger or OpenTelemetry Collector binary can be installed here; this stands in for
-them: an OTLP/gRPC ``TraceService`` (grpcio + opentelemetry-proto's generated service) and
-an OTLP/HTTP endpoint (``POST /v1/traces`` with a protobuf body) that keep every span they
-receive, flattened with its resource's service name.
+It stands in for a Jaeger or an OpenTelemetry Collector: an OTLP/gRPC ``TraceService``
+(grpcio + opentelemetry-proto's generated service) and an OTLP/HTTP endpoint
+(``POST /v1/traces`` with a protobuf body) that keep every span they receive, flattened
+with its resource's service name.
+
+Needs grpcio and opentelemetry-proto, which ``pip install axiomod[tracing]`` brings
+(through opentelemetry-exporter-otlp).
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import grpc
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
+
+__all__ = ["OtlpReceiver", "ReceivedSpan"]
 
 
 @dataclasses.dataclass(frozen=True)
