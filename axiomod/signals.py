@@ -5,9 +5,22 @@
 that loads the WSGI/ASGI application serves requests, unlike ``manage.py migrate`` or
 ``shell``. ``manage.py axiomod_consume`` sends it too (``sender="kafka consumer"``): a
 consumer process serves messages. The metrics app starts its dedicated port on it.
+
+``serving_stopping`` is sent by a transport when it has been asked to stop (SIGTERM) and
+is about to drain: the health app answers ``/ready`` (and the gRPC health service) with
+"not serving" from then on, so that Kubernetes takes the pod out of its endpoints while
+the requests in flight finish. The transport, not the health app, owns the signal
+handling; the health app only listens. So a transport needs no import of the health app,
+and an app of ours or a project's can act on the same moment (stop a poller, say).
 """
 
 from django.dispatch import Signal
 
+__all__ = ["serving_started", "serving_stopping"]
+
 #: Sent with ``sender`` = ``"wsgi"``, ``"asgi"`` or ``"kafka consumer"``.
 serving_started = Signal()
+
+#: Sent with ``sender`` = the transport (``"wsgi"``, ``"grpc"``...) once per process,
+#: in the thread that handles the stop request; receivers must return quickly.
+serving_stopping = Signal()

@@ -7,15 +7,13 @@ class AuthConfig(AxiomodAppConfig):
     verbose_name = "axiomod auth"
     extra = "auth"
     urls = "axiomod_auth.urls"
+    resets_on = frozenset({"AXIOMOD", "CACHES"})
 
     def ready(self) -> None:
         super().ready()
-        from django.core.signals import setting_changed
+        from . import checks  # noqa: F401  registers the system checks
 
-        from . import checks, oidc  # noqa: F401  (checks registers the system checks)
+    def reset(self) -> None:
+        from . import oidc
 
-        def settings_changed(*, setting: str, **kwargs: object) -> None:
-            if setting in {"AXIOMOD", "CACHES"}:
-                oidc.reset()
-
-        setting_changed.connect(settings_changed, weak=False, dispatch_uid="axiomod_auth.reset")
+        oidc.reset()

@@ -7,13 +7,13 @@ class HealthConfig(AxiomodAppConfig):
     verbose_name = "axiomod health"
     extra = "health"
     urls = "axiomod_health.urls"
+    resets_on = frozenset({"AXIOMOD", "DATABASES", "CACHES"})
 
     def ready(self) -> None:
         super().ready()
-        from django.core.signals import setting_changed
         from django.utils.module_loading import autodiscover_modules
 
-        from axiomod.signals import serving_started
+        from axiomod.signals import serving_started, serving_stopping
         from axiomod_health import checks  # noqa: F401  registers the app's system checks
 
         from . import shutdown, state
@@ -32,9 +32,19 @@ class HealthConfig(AxiomodAppConfig):
             shutdown.install_for_this_process()
             state.start_background_refresh()
 
-        def settings_changed(*, setting: str, **kwargs: object) -> None:
-            if setting in {"AXIOMOD", "DATABASES", "CACHES"}:
-                state.reset()
+        def stopping(**kwargs: object) -> None:
+            shutdown.begin_drain()  # /ready and the gRPC health service: not serving
 
         serving_started.connect(serving, weak=False, dispatch_uid="axiomod_health.serving")
-        setting_changed.connect(settings_changed, weak=False, dispatch_uid="axiomod_health.reset")
+        serving_stopping.connect(stopping, weak=False, dispatch_uid="axiomod_health.stopping")
+
+    def reset(self) -> None:
+        from . import state
+
+        state.reset()
+
+    def probe_paths(self) -> tuple[str, ...]:
+        from axiomod.conf import settings
+
+        health = settings.best_effort("health")
+        return (health.live_path, health.ready_path, health.health_path)

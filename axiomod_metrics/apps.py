@@ -26,6 +26,11 @@ class MetricsConfig(AxiomodAppConfig):
         serving_started.connect(start_port, weak=False, dispatch_uid="axiomod_metrics.port")
         self._connect_celery()
 
+    def probe_paths(self) -> tuple[str, ...]:
+        from axiomod.conf import settings
+
+        return (settings.best_effort("metrics").path,)
+
     def _connect_celery(self) -> None:
         """Celery workers serve the metrics port from their main process, like gunicorn's master.
 

@@ -20,12 +20,12 @@ import logging
 import random
 from typing import Any
 
-from django.apps import apps
 from django.http import HttpRequest
 from django.utils.module_loading import import_string
 
 from axiomod.conf import settings
 from axiomod.middleware import SyncAndAsyncMiddleware
+from axiomod.probes import probe_paths
 
 from .setup import configure, preset_trace_id, root_decision, roots_sampled, tracer
 
@@ -36,11 +36,7 @@ def _excluded_paths() -> frozenset[str]:
     tracing = settings.tracing
     paths = set(tracing.excluded_paths)
     if not tracing.trace_probes:
-        if apps.is_installed("axiomod_metrics"):
-            paths.add(settings.metrics.path)
-        if apps.is_installed("axiomod_health"):
-            health = settings.health
-            paths.update((health.live_path, health.ready_path, health.health_path))
+        paths.update(probe_paths())  # the apps' probes and scrapes
     return frozenset(paths)
 
 

@@ -71,12 +71,9 @@ class Command(BaseCommand):
         self.stdout.flush()
 
     def _stopping(self, signum: int) -> None:
-        from django.apps import apps
+        from axiomod.signals import serving_stopping
 
-        if apps.is_installed("axiomod_health"):
-            from axiomod_health.shutdown import begin_drain
-
-            begin_drain()  # health answers NOT_SERVING from now on
+        serving_stopping.send(sender="grpc")  # health answers NOT_SERVING from now on
         self.stdout.write(f"{signal.Signals(signum).name}: stopping, calls in flight may finish")
         self.stdout.flush()
 
