@@ -13,6 +13,9 @@ in the ``delivery`` layer). For each import from a module's file to project code
 * to project code outside every module, from a layer: allowed when the layer's list or a
   pattern rule names it, else ``pattern``.
 
+A module nested in another (``axiomod.devtools`` in ``axiomod``) is a module of its own, as
+an importer and as a target: a domain rule naming the outer module does not name it.
+
 Imports of anything else (the standard library, Django, axiomod) are counted, not judged.
 """
 
@@ -23,7 +26,7 @@ from pathlib import Path
 
 from axiomod.devtools.validator.project import ProjectModule
 from axiomod.devtools.validator.report import CheckResult, Finding
-from axiomod.devtools.validator.rules import Rules, path_matches
+from axiomod.devtools.validator.rules import Rules, path_is, path_matches
 
 LAYER = "layer"
 CROSS_MODULE = "cross-module"
@@ -67,7 +70,8 @@ class Judge:
             return None
         target = self.module_of(imported)
         if target is not None and target != source:
-            return None if self._cross_module_allowed(source, target) else CROSS_MODULE
+            allowed = self._cross_module_allowed(source, target, imported)
+            return None if allowed else CROSS_MODULE
         layer = self.layer_of(_inside(source, importer), src_full)
         if layer is None or imported == source.name:
             return None
@@ -87,13 +91,42 @@ class Judge:
             for rule in self.rules.pattern_rules
         )
 
-    def _cross_module_allowed(self, source: ProjectModule, target: ProjectModule) -> bool:
+    def _cross_module_allowed(
+        self, source: ProjectModule, target: ProjectModule, imported: str
+    ) -> bool:
         domain = self.rules.domain_rules
         if domain.allow_cross_domain_dependencies:
             return True
+        for allowed in domain.allowed_cross_domain_imports:
+            pattern, public_only = _public_only(allowed.target)
+            if public_only and imported != target.name:
+                continue
+            if self._names(allowed.source, source) and self._names(pattern, target):
+                return True
+        return False
+
+    def _names(self, pattern: str, module: ProjectModule) -> bool:
+        """Whether a domain rule's ``source`` or ``target`` pattern names ``module``.
+
+        It names a module by its last name, by its path, or by a path above it
+        (``example`` names ``example/invoices``), but not through a module that holds it:
+        ``axiomod`` names the module ``axiomod`` and not the module ``axiomod/devtools``
+        nested in it, which ``axiomod/devtools`` or ``axiomod*`` name.
+        """
+        pattern = pattern.replace(".", "/")
+        if path_matches(pattern, module.short):
+            return True
+        outer = [
+            other.slash_path for other in self.modules if module.name.startswith(other.name + ".")
+        ]
+        # The prefixes of the module's path that lie inside no module holding it.
+        limit = min((len(path) for path in outer), default=len(module.slash_path) + 1)
+        parts = module.slash_path.split("/")
+        prefixes = ["/".join(parts[:count]) for count in range(1, len(parts) + 1)]
         return any(
-            _names(allowed.source, source) and _names(allowed.target, target)
-            for allowed in domain.allowed_cross_domain_imports
+            path_is(pattern, prefix)
+            for prefix in prefixes
+            if prefix == module.slash_path or len(prefix) < limit
         )
 
 
@@ -153,10 +186,15 @@ def _inside(module: ProjectModule, dotted: str) -> str:
     return _slash(dotted[len(module.name) + 1 :])
 
 
-def _names(pattern: str, module: ProjectModule) -> bool:
-    return any(
-        path_matches(pattern.replace(".", "/"), name) for name in (module.short, module.slash_path)
-    )
+#: A domain rule's target ending in this names only the package itself, its ``__init__``.
+PUBLIC_ONLY = "/__init__"
+
+
+def _public_only(target: str) -> tuple[str, bool]:
+    """``("axiomod_*", True)`` for ``axiomod_*/__init__``: the module's public package only."""
+    if target.endswith(PUBLIC_ONLY):
+        return target[: -len(PUBLIC_ONLY)], True
+    return target, False
 
 
 def _file_of(module: ProjectModule, dotted: str) -> Path:

@@ -101,14 +101,19 @@ DEFAULT_RULES = Rules(
 
 
 @cache
-def _compile(pattern: str) -> re.Pattern[str]:
+def _compile(pattern: str, below: bool = True) -> re.Pattern[str]:
     body = ".*".join(re.escape(part) for part in pattern.strip("/").split("*"))
-    return re.compile(rf"{body}(?:/.*)?")
+    return re.compile(rf"{body}(?:/.*)?" if below else body)
 
 
 def path_matches(pattern: str, path: str) -> bool:
     """Whether ``path`` is ``pattern`` or lies below it (``entity`` matches ``entity/invoice``)."""
     return _compile(pattern).fullmatch(path) is not None
+
+
+def path_is(pattern: str, path: str) -> bool:
+    """Whether ``pattern`` matches ``path`` itself, not only a path above it (``*`` as always)."""
+    return _compile(pattern, below=False).fullmatch(path) is not None
 
 
 def find_rules_file(project_dir: Path) -> Path | None:
