@@ -27,9 +27,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from axiomod.testing import terminate_all
 from bench.harness import REPO_ROOT, Figure, Options, Variant, benchmark, cpu_ns_of, interleave
 from bench.harness import note as say
-from bench.support import http_get, migrate, seed_invoices, setup_django, start_gunicorn, stop
+from bench.support import http_get, migrate, seed_invoices, setup_django, start_gunicorn
 
 ADMIN_URL = os.environ.get(
     "AXIOMOD_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"
@@ -117,7 +118,7 @@ def _server(options: Options, url: str, workdir: Path, threads: int, seconds: fl
                 candidate_name=f"{name}, server CPU",
             )
     finally:
-        stop(process for process, _ in servers.values())
+        terminate_all(process for process, _ in servers.values())
 
 
 def _per_query(options: Options, url: str, workdir: Path) -> Iterator[Figure]:

@@ -19,7 +19,7 @@ grpcio client in this process.
   end), as the example configures it. Tracing exports: ``OTEL_TRACES_EXPORTER=otlp``,
   sample ratio 0.1 (``OTEL_TRACES_SAMPLER_ARG``), default batching (5 s schedule delay,
   512 spans per batch), over OTLP/gRPC to a real receiver on loopback
-  (``tests.otlp_receiver.OtlpReceiver``, in this process). Not an exporter to nowhere:
+  (``axiomod.testing.OtlpReceiver``, in this process). Not an exporter to nowhere:
   an OTLP exporter aimed at a closed port fails and retries with back-off (different
   work from production's), the ``console`` exporter writes every span synchronously
   (axiomod pairs it with a ``SimpleSpanProcessor``), and ``none`` samples nothing. With
@@ -131,17 +131,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from axiomod.testing import Samples, free_port, log_tail, spawn, stop_group
 from bench.harness import REPO_ROOT, Figure, Options, benchmark, cpu_ns_of
 from bench.harness import note as say
-from bench.support import (
-    free_port,
-    log_tail,
-    migrate,
-    seed_invoices,
-    spawn,
-    stop_group,
-    uncommitted,
-)
+from bench.support import migrate, seed_invoices, uncommitted
 
 SETTINGS = "bench.grpc_project.settings"
 SERVICE = "axiomod.example.invoices.v1.Invoices"
@@ -195,7 +188,7 @@ class _Server:
     port: int = 0
 
     def start(self) -> None:
-        self.process = spawn(self.command, self.env, self.log_path)
+        self.process = spawn(self.command, self.env, self.log_path, cwd=REPO_ROOT)
 
     @property
     def pid(self) -> int:
@@ -298,24 +291,6 @@ def _share_bounds(ratio: float, n: int) -> tuple[float, float]:
 # --------------------------------------------------------------------------- client
 
 
-@dataclass
-class _Samples:
-    """One server's measured rounds."""
-
-    calls_per_s: dict[str, list[float]] = field(
-        default_factory=lambda: {"sequential": [], "concurrent": []}
-    )
-    cpu: dict[str, list[float]] = field(
-        default_factory=lambda: {"sequential": [], "concurrent": []}
-    )
-    client_cpu: dict[str, list[float]] = field(
-        default_factory=lambda: {"sequential": [], "concurrent": []}
-    )
-    latencies: list[float] = field(default_factory=list)  # sequential calls, seconds
-    calls: int = 0  # every call sent to it, warm-up and checks included
-    measured_calls: int = 0
-
-
 def _sequential(call: Any, request: Any, number: int) -> list[float]:
     """``number`` calls one after the other, each timed: seconds per call."""
     latencies = [0.0] * number
@@ -348,10 +323,10 @@ def _measure(
     rounds: int,
     concurrency: int,
     flush_wait: float,
-) -> tuple[dict[str, _Samples], dict[str, int], dict[str, int], float]:
+) -> tuple[dict[str, Samples], dict[str, int], dict[str, int], float]:
     """The interleaved rounds; returns samples, CPU ns at start and end, measured seconds."""
     labels = list(servers)
-    samples = {label: _Samples() for label in labels}
+    samples = {label: Samples() for label in labels}
     warmup = 1
     start_cpu: dict[str, int] = {}
     started = 0.0
@@ -375,22 +350,22 @@ def _measure(
                 wall = time.perf_counter() - wall_before
                 client = time.process_time() - client_before
                 cpu = (cpu_ns_of(server.pid) - cpu_before) / 1e9
-                side.calls += number
+                side.count("calls", number)  # warm-up included: what the server saw
                 if index >= warmup:
-                    side.measured_calls += number
-                    side.calls_per_s[mode].append(number / wall)
-                    side.cpu[mode].append(cpu / number)
-                    side.client_cpu[mode].append(client / number)
+                    side.count("measured_calls", number)
+                    side.add(f"calls_per_s.{mode}", number / wall)
+                    side.add(f"cpu.{mode}", cpu / number)
+                    side.add(f"client_cpu.{mode}", client / number)
                     if mode == "sequential":
-                        side.latencies.extend(latencies)
+                        side.add("latency", latencies)
         for server in servers.values():
             server.check_alive()
         if index >= warmup and (index - warmup + 1) % 10 == 0:
             say(
                 f"grpc: round {index - warmup + 1}/{rounds}: "
                 + ", ".join(
-                    f"{label} {samples[label].calls_per_s['sequential'][-1]:.0f}/"
-                    f"{samples[label].calls_per_s['concurrent'][-1]:.0f} calls/s"
+                    f"{label} {samples[label].last('calls_per_s.sequential'):.0f}/"
+                    f"{samples[label].last('calls_per_s.concurrent'):.0f} calls/s"
                     for label in labels
                 )
             )
@@ -406,21 +381,16 @@ def _paired(base: list[float], cand: list[float]) -> float:
     return statistics.median(c / b for b, c in zip(base, cand, strict=True))
 
 
-def _percentile(values: list[float], percent: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(1, math.ceil(percent / 100 * len(ordered))) - 1]
-
-
 def _figures(
     prefix: str,
-    base: _Samples,
-    cand: _Samples,
+    base: Samples,
+    cand: Samples,
     names: tuple[str, str],
     totals: dict[str, float],
     common: dict[str, object],
 ) -> Iterator[Figure]:
     for mode in ("sequential", "concurrent"):
-        b, c = base.calls_per_s[mode], cand.calls_per_s[mode]
+        b, c = base.values(f"calls_per_s.{mode}"), cand.values(f"calls_per_s.{mode}")
         ratio = statistics.median(c) / statistics.median(b)
         extra: dict[str, object] = {
             "stat": "median over rounds of calls / wall seconds of a burst",
@@ -431,13 +401,13 @@ def _figures(
             "target_met": 100 * (1 - ratio) < TARGET_OVERHEAD_PCT,
             "baseline_rounds": [round(v) for v in b],
             "candidate_rounds": [round(v) for v in c],
-            "baseline_client_cpu_per_call": statistics.median(base.client_cpu[mode]),
-            "candidate_client_cpu_per_call": statistics.median(cand.client_cpu[mode]),
+            "baseline_client_cpu_per_call": base.median(f"client_cpu.{mode}"),
+            "candidate_client_cpu_per_call": cand.median(f"client_cpu.{mode}"),
         }
         if mode == "sequential":
             for side, samples in (("baseline", base), ("candidate", cand)):
-                extra[f"{side}_latency_p50"] = _percentile(samples.latencies, 50)
-                extra[f"{side}_latency_p99"] = _percentile(samples.latencies, 99)
+                extra[f"{side}_latency_p50"] = samples.percentile("latency", 50)
+                extra[f"{side}_latency_p99"] = samples.percentile("latency", 99)
         extra.update(common)
         yield Figure(
             f"{prefix}.calls_per_s.{mode}",
@@ -449,7 +419,7 @@ def _figures(
             extra=extra,
         )
     for mode in ("sequential", "concurrent"):
-        b, c = base.cpu[mode], cand.cpu[mode]
+        b, c = base.values(f"cpu.{mode}"), cand.values(f"cpu.{mode}")
         yield Figure(
             f"{prefix}.server_cpu.{mode}",
             statistics.median(b),
@@ -576,7 +546,7 @@ def _in_process(options: Options) -> Iterator[Figure]:
     from bench.harness import interleave
 
     number, rounds = options.sizes(number=1000, rounds=20, quick_number=100, quick_rounds=3)
-    from tests.otlp_receiver import OtlpReceiver
+    from axiomod.testing.otlp import OtlpReceiver
 
     workdir = Path(tempfile.mkdtemp(prefix="axiomod-bench-grpc-"))
     receiver = OtlpReceiver().start()
@@ -716,8 +686,6 @@ def run(options: Options) -> Iterator[Figure]:
     delay_ms = 500 if options.quick else SCHEDULE_DELAY_MS
     flush_wait = delay_ms / 1000 + 1.0
 
-    if str(REPO_ROOT) not in sys.path:
-        sys.path.insert(0, str(REPO_ROOT))  # tests.otlp_receiver
     if args.in_process:
         yield from _in_process(options)
         return
@@ -728,8 +696,8 @@ def run(options: Options) -> Iterator[Figure]:
         os.environ["GRPC_VERBOSITY"] = "ERROR"
     import grpc
 
+    from axiomod.testing.otlp import OtlpReceiver
     from example.invoices.delivery.grpc import invoices_pb2, invoices_pb2_grpc
-    from tests.otlp_receiver import OtlpReceiver
 
     uncommitted_files = uncommitted(*_UNDER_TEST)  # read before the servers load the code
     workdir = Path(tempfile.mkdtemp(prefix="axiomod-bench-grpc-"))
@@ -818,7 +786,7 @@ def run(options: Options) -> Iterator[Figure]:
 
         # Checks: every call counted by the candidate's metrics, ~10 % of them traced.
         counted = _scrape_count(metrics_port)
-        sent = samples[CANDIDATE].calls + 1  # + the answer check
+        sent = samples[CANDIDATE].counts["calls"] + 1  # + the answer check
         if counted != sent:
             raise RuntimeError(
                 f"the candidate's grpc_requests_total for GetInvoice/OK is {counted}, "
@@ -829,7 +797,7 @@ def run(options: Options) -> Iterator[Figure]:
             if server.receiver is None:
                 continue
             got = server.receiver.wait_for(lambda s: s.name == METHOD, timeout=0)
-            sent = samples[label].calls + 1
+            sent = samples[label].counts["calls"] + 1
             low, high = _share_bounds(SAMPLE_RATIO, sent)
             if not low <= len(got) <= high:
                 raise RuntimeError(
@@ -857,11 +825,13 @@ def run(options: Options) -> Iterator[Figure]:
 
     say(
         "grpc: spans received: "
-        + ", ".join(f"{label} {n}/{samples[label].calls + 1}" for label, n in spans.items())
+        + ", ".join(
+            f"{label} {n}/{samples[label].counts['calls'] + 1}" for label, n in spans.items()
+        )
         + f"; candidate's grpc_requests_total: {counted:.0f}"
     )
     totals = {
-        label: (end_cpu[label] - start_cpu[label]) / 1e9 / samples[label].measured_calls
+        label: (end_cpu[label] - start_cpu[label]) / 1e9 / samples[label].counts["measured_calls"]
         for label in servers
     }
     common: dict[str, object] = {
@@ -903,7 +873,7 @@ def run(options: Options) -> Iterator[Figure]:
         )
 
     def overhead(mode: str) -> float:
-        c, b = samples[CANDIDATE].calls_per_s[mode], base.calls_per_s[mode]
+        c, b = samples[CANDIDATE].values(f"calls_per_s.{mode}"), base.values(f"calls_per_s.{mode}")
         return 100 * (1 - statistics.median(c) / statistics.median(b))
 
     cpu_overhead = 100 * (totals[CANDIDATE] / totals[BASELINE] - 1)

@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from axiomod.testing.samples import percentile
+
 __all__ = [
     "Figure",
     "Options",
@@ -187,15 +189,6 @@ def format_seconds(seconds: float) -> str:
 # --------------------------------------------------------------------------- timing
 
 
-def _percentile(values: Iterable[float], percent: float) -> float:
-    """Nearest-rank percentile (no interpolation): a value that was actually seen."""
-    ordered = sorted(values)
-    if not ordered:
-        raise ValueError("no values")
-    rank = max(1, math.ceil(percent / 100 * len(ordered)))
-    return ordered[min(rank, len(ordered)) - 1]
-
-
 @dataclass(frozen=True)
 class Timing:
     """What :func:`interleave` measured for one variant.
@@ -233,7 +226,7 @@ class Timing:
         return self.percentile(99)
 
     def percentile(self, percent: float) -> float:
-        return _percentile(self.per_call, percent)
+        return percentile(self.per_call, percent)
 
 
 @dataclass(frozen=True)

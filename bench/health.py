@@ -49,9 +49,10 @@ from concurrent import futures
 from pathlib import Path
 from typing import Any
 
+from axiomod.testing import terminate_all
 from bench.harness import REPO_ROOT, Figure, Options, benchmark
 from bench.harness import note as say
-from bench.support import migrate, start_gunicorn, stop
+from bench.support import migrate, start_gunicorn
 
 ADMIN_URL = os.environ.get(
     "AXIOMOD_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"
@@ -222,7 +223,7 @@ def _ready(options: Options, args: argparse.Namespace) -> Iterator[Figure]:
         )
     finally:
         if server is not None:
-            stop([server])
+            terminate_all([server])
         admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         admin.close()
 
@@ -374,7 +375,7 @@ def _storm(options: Options, args: argparse.Namespace) -> Iterator[Figure]:
             try:
                 yield from _storm_one(name, gunicorn_args, health, port, burst, rounds)
             finally:
-                stop([server])
+                terminate_all([server])
     finally:
         blackhole.close()
 

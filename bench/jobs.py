@@ -93,9 +93,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.harness import Figure, Options, Timing, benchmark, cpu_ns_of
+from axiomod.testing import Samples, log_tail, spawn, stop_group
+from bench.harness import REPO_ROOT, Figure, Options, benchmark, cpu_ns_of
 from bench.harness import note as say
-from bench.support import log_tail, spawn, stop_group, uncommitted
+from bench.support import uncommitted
 
 REDIS = "redis://127.0.0.1:6379"
 BASELINE_DB, CANDIDATE_DB = 14, 15
@@ -158,7 +159,7 @@ class _Worker:
         if pool == "prefork":
             command += ["--concurrency", "1"]
         command += ["--without-mingle", "--without-gossip", "--without-heartbeat"]
-        self.process = spawn(command, self.env, self.log_path)
+        self.process = spawn(command, self.env, self.log_path, cwd=REPO_ROOT)
 
     @property
     def node_name(self) -> str:
@@ -300,22 +301,6 @@ def _client_apps() -> tuple[Any, Any]:
     return bare, candidate
 
 
-@dataclass
-class _Samples:
-    """One side's measured rounds."""
-
-    latencies: list[list[float]] = field(default_factory=list)  # seconds, per round trip
-    worker_cpu: list[float] = field(default_factory=list)  # seconds per job, per round
-    client_cpu: list[float] = field(default_factory=list)
-    redis_cpu: list[float] = field(default_factory=list)
-
-    def pooled(self, name: str) -> Timing:
-        return Timing(name, 1, tuple(x for one in self.latencies for x in one))
-
-    def per_round(self, percent: float) -> list[float]:
-        return [Timing("round", 1, tuple(one)).percentile(percent) for one in self.latencies]
-
-
 def _round(task: Any, number: int) -> list[float]:
     """``number`` sequential ``delay().get()``, each timed: seconds per round trip."""
     latencies = [0.0] * number
@@ -333,9 +318,9 @@ def _measure(
     rounds: int,
     warmup: int,
     redis_pid: int | None,
-) -> dict[str, _Samples]:
+) -> dict[str, Samples]:
     names = list(sides)
-    samples = {name: _Samples() for name in names}
+    samples = {name: Samples() for name in names}
     for index in range(warmup + rounds):
         shift = (index - warmup) % len(names)
         order = names[shift:] + names[:shift]
@@ -350,16 +335,16 @@ def _measure(
             worker_cpu = (cpu_ns_of(worker.pid) - worker_before) / 1e9
             if index >= warmup:
                 side = samples[name]
-                side.latencies.append(latencies)
-                side.worker_cpu.append(worker_cpu / number)
-                side.client_cpu.append(client / number)
+                side.add("latency", latencies)  # seconds, per round trip
+                side.add("worker_cpu", worker_cpu / number)  # seconds per job
+                side.add("client_cpu", client / number)
                 if redis_cpu is not None:
-                    side.redis_cpu.append(redis_cpu / number)
+                    side.add("redis_cpu", redis_cpu / number)
         if index >= warmup:
             say(
                 f"jobs: round {index - warmup + 1}/{rounds}: "
                 + ", ".join(
-                    f"{n} p50 {statistics.median(samples[n].latencies[-1]) * 1e3:.2f} ms"
+                    f"{n} p50 {statistics.median(samples[n].rounds('latency')[-1]) * 1e3:.2f} ms"
                     for n in order
                 )
             )
@@ -380,30 +365,31 @@ def _us(seconds: float | None) -> float | None:
 def _latency_figure(
     name: str,
     percent: float,
-    base: _Samples,
-    cand: _Samples,
+    base: Samples,
+    cand: Samples,
     names: tuple[str, str],
     extra: dict[str, object],
 ) -> Figure:
-    base_all, cand_all = base.pooled("baseline"), cand.pooled("candidate")
-    base_rounds, cand_rounds = base.per_round(percent), cand.per_round(percent)
+    base_rounds = base.per_round("latency", percent)
+    cand_rounds = cand.per_round("latency", percent)
     paired = [c / b for b, c in zip(base_rounds, cand_rounds, strict=True)]
-    base_value, cand_value = base_all.percentile(percent), cand_all.percentile(percent)
+    base_value = base.percentile("latency", percent)
+    cand_value = cand.percentile("latency", percent)
     details: dict[str, object] = {
         "stat": f"p{percent:g} of all measured round trips (nearest rank)",
-        "round_trips": len(cand_all.per_call),
+        "round_trips": len(cand.values("latency")),
         "overhead_pct": 100 * (cand_value / base_value - 1),
         "ratio_paired_median": statistics.median(paired),
         "baseline_rounds_ms": [_ms(v) for v in base_rounds],
         "candidate_rounds_ms": [_ms(v) for v in cand_rounds],
-        "baseline_mean": statistics.fmean(base_all.per_call),
-        "candidate_mean": statistics.fmean(cand_all.per_call),
-        "baseline_best": base_all.best,
-        "candidate_best": cand_all.best,
-        "baseline_p99_9": base_all.percentile(99.9),
-        "candidate_p99_9": cand_all.percentile(99.9),
-        "baseline_worst": base_all.worst,
-        "candidate_worst": cand_all.worst,
+        "baseline_mean": base.mean("latency"),
+        "candidate_mean": cand.mean("latency"),
+        "baseline_best": base.best("latency"),
+        "candidate_best": cand.best("latency"),
+        "baseline_p99_9": base.percentile("latency", 99.9),
+        "candidate_p99_9": cand.percentile("latency", 99.9),
+        "baseline_worst": base.worst("latency"),
+        "candidate_worst": cand.worst("latency"),
     }
     details.update(extra)
     return Figure(
@@ -558,7 +544,7 @@ def run(options: Options) -> Iterator[Figure]:
         "bare Celery app, no-op @app.task",
         "axiomod create_app() + no-op @job (metrics handlers, defaults)",
     )
-    p50 = base.pooled("b").percentile(50), cand.pooled("c").percentile(50)
+    p50 = base.percentile("latency", 50), cand.percentile("latency", 50)
     common: dict[str, object] = {
         "number": number,
         "rounds": rounds,
@@ -583,26 +569,26 @@ def run(options: Options) -> Iterator[Figure]:
     yield _latency_figure("jobs.roundtrip.p50", 50, base, cand, names, {**common, **targets})
     yield _latency_figure("jobs.roundtrip.p99", 99, base, cand, names, common)
     redis_extra: dict[str, object] = {}
-    if base.redis_cpu and cand.redis_cpu:
+    if "redis_cpu" in base and "redis_cpu" in cand:
         redis_extra = {
-            "baseline_redis_cpu_us": _us(statistics.median(base.redis_cpu)),
-            "candidate_redis_cpu_us": _us(statistics.median(cand.redis_cpu)),
+            "baseline_redis_cpu_us": _us(base.median("redis_cpu")),
+            "candidate_redis_cpu_us": _us(cand.median("redis_cpu")),
         }
     yield _cpu_figure(
         "jobs.worker_cpu",
-        base.worker_cpu,
-        cand.worker_cpu,
+        base.values("worker_cpu"),
+        cand.values("worker_cpu"),
         (f"bare Celery worker ({args.pool})", f"axiomod worker ({args.pool})"),
         {**common, **redis_extra},
     )
     yield _cpu_figure(
         "jobs.client_cpu",
-        base.client_cpu,
-        cand.client_cpu,
+        base.values("client_cpu"),
+        cand.values("client_cpu"),
         ("bare Celery client: delay().get()", "axiomod client: delay().get()"),
         common,
     )
-    p99 = base.pooled("b").p99, cand.pooled("c").p99
+    p99 = base.percentile("latency", 99), cand.percentile("latency", 99)
     say(
         f"jobs: p50 bare {p50[0] * 1e3:.2f} ms, axiomod {p50[1] * 1e3:.2f} ms "
         f"(x{p50[1] / p50[0]:.3f}); p99 bare {p99[0] * 1e3:.2f} ms, axiomod "

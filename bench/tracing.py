@@ -52,7 +52,7 @@ Two parts, every variant of a part measured in the same run, taking turns:
    middleware (``AXIOMOD_BENCH_TRACING=off``, exporter ``none``), and with it at ratio
    0.1 and 1 (``OTEL_TRACES_EXPORTER=otlp``, ``OTEL_TRACES_SAMPLER_ARG``), each tracing
    server exporting over OTLP/gRPC to its own loopback receiver
-   (``tests.otlp_receiver.OtlpReceiver``, in this process) with the default batching
+   (``axiomod.testing.OtlpReceiver``, in this process) with the default batching
    (5 s schedule delay, 512 spans per batch). The servers are loaded in interleaved
    bursts (30 rounds of 200 requests each after a warm-up round: many short turns average
    out the machine's speed steps better than a few long ones); on-CPU time of the master,
@@ -82,13 +82,13 @@ import math
 import os
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from axiomod.testing import terminate_all
 from bench.harness import (
     REPO_ROOT,
     Figure,
@@ -107,7 +107,6 @@ from bench.support import (
     seed_invoices,
     setup_django,
     start_gunicorn,
-    stop,
     wsgi_caller,
     wsgi_handler,
 )
@@ -350,7 +349,7 @@ def _in_process(options: Options) -> Iterator[Figure]:
 
 
 def _server(options: Options, bursts: int, rounds: int) -> Iterator[Figure]:
-    from tests.otlp_receiver import OtlpReceiver
+    from axiomod.testing.otlp import OtlpReceiver
 
     delay_ms = 500 if options.quick else 5000  # OTEL_BSP_SCHEDULE_DELAY (SDK default 5 s)
     path = "/invoices/"
@@ -423,7 +422,7 @@ def _server(options: Options, bursts: int, rounds: int) -> Iterator[Figure]:
         ends = {v: cpu_ns_of(p.pid) for v, (p, _) in servers.items()}
         waited = time.monotonic() - wait_started
     finally:
-        stop(process for process, _ in servers.values())
+        terminate_all(process for process, _ in servers.values())
         for receiver in receivers.values():
             receiver.stop()
         shutil.rmtree(workdir, ignore_errors=True)
@@ -485,8 +484,6 @@ def run(options: Options) -> Iterator[Figure]:
     parser.add_argument("--bursts", type=int, default=None)
     parser.add_argument("--server-rounds", type=int, default=None)
     args = parser.parse_args(list(options.extra))
-    if str(REPO_ROOT) not in sys.path:
-        sys.path.insert(0, str(REPO_ROOT))  # tests.otlp_receiver
     setup_django(AXIOMOD_BENCH_METRICS="none", OTEL_TRACES_EXPORTER="none")
     if not args.skip_in_process:
         yield from _in_process(options)
