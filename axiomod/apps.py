@@ -68,7 +68,6 @@ class AxiomodConfig(AxiomodAppConfig):
     def ready(self) -> None:
         super().ready()
         from axiomod.db import checks, fork, instrumentation  # noqa: F401  (checks registers)
-        from axiomod.grpc import checks as grpc_checks  # noqa: F401  (registers)
 
         instrumentation.install()
         fork.install()

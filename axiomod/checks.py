@@ -2,10 +2,9 @@
 
 Ids: ``axiomod.E001`` unknown key, ``E002`` wrong type, ``E003`` invalid or out-of-range
 value, ``E004`` missing required value, ``W001`` a section whose app is not installed;
-``E005`` a scaffold templates directory that does not exist, ``E060`` a gRPC handler
-that cannot be imported, ``E070`` an unknown database alias in
-``db.replicas``. Each app registers its own checks in its ``checks.py`` with ids from
-its own range (see docs/configuration.md).
+``E005`` a scaffold templates directory that does not exist, ``E070`` an unknown
+database alias in ``db.replicas``. Each app registers its own checks in its ``checks.py``
+with ids from its own range (see docs/configuration.md).
 """
 
 from __future__ import annotations
@@ -83,14 +82,6 @@ def _check_core_references() -> Iterable[CheckMessage]:
             obj="settings.AXIOMOD",
             id="axiomod.W070",
         )
-    for i, dotted in enumerate(settings.grpc.handlers):
-        problem = importable(dotted)
-        if problem:
-            yield Error(
-                f'AXIOMOD["grpc"]["handlers"][{i}]: {problem}.',
-                obj="settings.AXIOMOD",
-                id="axiomod.E060",
-            )
     # Only a configured directory can be wrong (the default is used when it exists). The
     # path is resolved as the generators resolve it, without importing the tooling.
     configured = settings.scaffold.templates_dir

@@ -17,3 +17,12 @@ class AuthConfig(AxiomodAppConfig):
         from . import oidc
 
         oidc.reset()
+
+    def grpc_contributions(self) -> list:
+        """Bearer-token auth on gRPC calls (after metrics and tracing) when ``AXIOMOD["oidc"]``."""
+        from axiomod.conf import settings
+        from axiomod_grpc import Interceptor
+
+        if settings.oidc is None:
+            return []
+        return [Interceptor("auth", 300, "axiomod_auth.grpc.server_interceptor")]

@@ -48,3 +48,9 @@ class HealthConfig(AxiomodAppConfig):
 
         health = settings.best_effort("health")
         return (health.live_path, health.ready_path, health.health_path)
+
+    def grpc_contributions(self) -> list:
+        """The standard ``grpc.health.v1.Health`` service, answering from readiness."""
+        from axiomod_grpc import Service
+
+        return [Service("grpc.health.v1.Health", "axiomod_health.grpc.add_health_servicer")]

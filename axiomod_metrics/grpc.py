@@ -8,6 +8,9 @@ drown the real traffic.
 
 py-grpc-prometheus was looked at: unmaintained since 2021, sync only, and its metric
 names (``grpc_server_handled_total``) differ from the Go framework's.
+
+:class:`~axiomod_metrics.apps.MetricsConfig` contributes them to ``axiomod_grpc``'s chain
+(order 100, outermost) when ``AXIOMOD["metrics"]["grpc"]`` is on.
 """
 
 from __future__ import annotations
@@ -18,13 +21,18 @@ from typing import Any
 
 import grpc
 
-from axiomod.grpc.handlers import AsyncWrappingInterceptor, WrappingInterceptor, stream_items
-from axiomod.grpc.handlers import split_method as _split
-from axiomod.grpc.handlers import status_code as _code_of
+from axiomod_grpc import AsyncWrappingInterceptor, WrappingInterceptor, stream_items
+from axiomod_grpc import split_method as _split
+from axiomod_grpc import status_code as _code_of
 
 from .metrics import grpc_metrics
 
-__all__ = ["SKIPPED_SERVICES", "AsyncMetricsInterceptor", "MetricsInterceptor"]
+__all__ = [
+    "SKIPPED_SERVICES",
+    "AsyncMetricsInterceptor",
+    "MetricsInterceptor",
+    "server_interceptor",
+]
 
 SKIPPED_SERVICES = frozenset(
     {
@@ -149,3 +157,8 @@ class AsyncMetricsInterceptor(_Recording, AsyncWrappingInterceptor):
             return unary
 
         return wrap
+
+
+def server_interceptor(*, asyncio: bool) -> Any:
+    """The chain's metrics contribution, for a thread-pool or a ``grpc.aio`` server."""
+    return AsyncMetricsInterceptor() if asyncio else MetricsInterceptor()

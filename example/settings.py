@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "axiomod_auth",
     "axiomod_messaging",
     "axiomod_jobs",
+    "axiomod_grpc",
     "example.invoices",
 ]
 

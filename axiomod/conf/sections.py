@@ -1,4 +1,4 @@
-"""The sections of ``AXIOMOD`` read by the core ``axiomod`` app: top level, tracing, db, gRPC.
+"""The sections of ``AXIOMOD`` read by the core ``axiomod`` app: top level, tracing, db, scaffold.
 
 The other sections live beside the app that reads them (``axiomod_metrics.conf`` and so
 on); :mod:`axiomod.conf.registry` finds them all.
@@ -268,42 +268,6 @@ class DatabaseSettings(Section):
         (),
         doc="``DATABASES`` aliases used for reads by ``axiomod.db.routers.PrimaryReplicaRouter``.",
     )
-
-
-@dataclasses.dataclass(frozen=True)
-class GrpcSettings(Section):
-    """The gRPC server that ``axiomod`` runs for the project."""
-
-    title = "gRPC"
-    key = "grpc"
-
-    host: str = setting("0.0.0.0", doc="Address the server binds.", go_key="grpc.host")
-    port: int = setting(50051, doc="Port the server binds.", min=1, max=65535, go_key="grpc.port")
-    max_workers: int = setting(10, doc="Threads of the synchronous server.", min=1)
-    asyncio: bool = setting(False, doc="Run a ``grpc.aio`` server instead of a thread pool.")
-    handlers: tuple[str, ...] = setting(
-        (),
-        doc="Dotted paths of ``register(server)`` functions that add services.",
-    )
-    reflection: bool = setting(False, doc="Serve the gRPC server reflection service.")
-    max_message_bytes: int = setting(
-        4 * 1024 * 1024, doc="Largest message received or sent, in bytes.", min=1024
-    )
-    keepalive_time_ms: int | None = setting(
-        None, doc="Interval of keepalive pings; None keeps grpcio's default.", min=1000
-    )
-    grace_period: float = setting(
-        10.0, doc="Seconds in-flight calls get to finish on SIGTERM.", min=0.0
-    )
-    tls_cert: str | None = setting(None, doc="Path of the PEM certificate chain (TLS on).")
-    tls_key: str | None = setting(None, doc="Path of the PEM private key.")
-
-    def validate(self) -> Iterable[tuple[str, str]]:
-        if (self.tls_cert is None) != (self.tls_key is None):
-            yield (
-                "tls_key" if self.tls_key is None else "tls_cert",
-                "tls_cert and tls_key must be set together",
-            )
 
 
 def _package(value: str) -> str | None:

@@ -1,45 +1,18 @@
-"""gRPC delivery for axiomod services: the server, its interceptors, the call's identity.
+"""Deprecated: ``axiomod.grpc`` is now the ``axiomod_grpc`` app.
 
-Configured by ``AXIOMOD["grpc"]``; needs the ``grpc`` extra. Serve with
-``python manage.py axiomod_grpc``. Public API::
+Add ``"axiomod_grpc"`` to ``INSTALLED_APPS`` and import from ``axiomod_grpc``
+(``build_server``, ``interceptor_chain``, ``current_user``...); the bearer-token
+interceptors are ``axiomod_auth.grpc``'s. The submodules (``axiomod.grpc.server``,
+``.handlers``, ``.interceptors``, ``.socio``, ``.checks``) are shims too.
 
-    from axiomod.grpc import build_server, interceptor_chain, current_user
-
-    def register(server):                      # listed in AXIOMOD["grpc"]["handlers"]
-        invoices_pb2_grpc.add_InvoicesServicer_to_server(InvoicesServicer(), server)
-
-Servicers raise :mod:`axiomod.errors` (``NotFound``...) and the error interceptor turns
-them into status codes; :func:`current_user` is the caller when a bearer token came.
+A thin re-export kept for one release (removed after 1.3), warning on import. It is an allowed
+exception to "the kernel imports no app" (architecture.json); the kernel never imports it.
 """
 
-from __future__ import annotations
+import warnings
+from importlib import import_module
+from typing import Any
 
-from typing import TYPE_CHECKING
-
-from axiomod.lazy import lazy_exports
-
-if TYPE_CHECKING:
-    from .interceptors import (
-        AsyncAuthInterceptor,
-        AsyncErrorInterceptor,
-        AuthInterceptor,
-        ErrorInterceptor,
-        current_claims,
-        current_user,
-    )
-    from .server import BuiltServer, build_server, interceptor_chain
-
-_WHERE = {
-    "AsyncAuthInterceptor": "interceptors",
-    "AsyncErrorInterceptor": "interceptors",
-    "AuthInterceptor": "interceptors",
-    "BuiltServer": "server",
-    "ErrorInterceptor": "interceptors",
-    "build_server": "server",
-    "current_claims": "interceptors",
-    "current_user": "interceptors",
-    "interceptor_chain": "server",
-}
 __all__ = [
     "AsyncAuthInterceptor",
     "AsyncErrorInterceptor",
@@ -52,4 +25,16 @@ __all__ = [
     "interceptor_chain",
 ]
 
-__getattr__ = lazy_exports(__name__, _WHERE)
+warnings.warn(
+    "axiomod.grpc is deprecated: use axiomod_grpc (and add 'axiomod_grpc' to INSTALLED_APPS)",
+    DeprecationWarning,
+    stacklevel=2,
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("AuthInterceptor", "AsyncAuthInterceptor"):
+        return getattr(import_module("axiomod_auth.grpc"), name)
+    if name in __all__:
+        return getattr(import_module("axiomod_grpc"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -43,6 +43,7 @@ from axiomod.testing.services import (
     ServiceUnreachableError,
     service_unavailable,
     services_required,
+    skip_or_fail,
 )
 
 if TYPE_CHECKING:
@@ -78,17 +79,19 @@ def give_up(request: pytest.FixtureRequest, service: str, address: str, reason: 
 
 
 def require_extra(request: pytest.FixtureRequest, module: str, extra: str) -> ModuleType:
-    """Import ``module``; if it or a package it needs is missing, give up naming ``extra``."""
+    """Import ``module``; if it or a package it needs is missing, give up naming ``extra``.
+
+    The test is skipped (failed when services are required) with the ``pip install`` to
+    run, and the run's summary lists the fixture among those it had to do without.
+    """
     try:
         return importlib.import_module(module)
     except ImportError as exc:
         missing = getattr(exc, "name", None) or str(exc)
-        give_up(
-            request,
-            request.fixturename or module,
-            "(not started)",
-            f'{missing} is not installed: pip install "axiomod[{extra}]"',
-        )
+        reason = f'{missing} is not installed: pip install "axiomod[{extra}]"'
+    fixture = request.fixturename or module
+    ledger(request.config).record_unavailable(fixture, "", reason)
+    skip_or_fail(f"{fixture} needs the {extra} extra: {reason}")
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:

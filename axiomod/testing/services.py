@@ -20,6 +20,7 @@ __all__ = [
     "one_line",
     "service_unavailable",
     "services_required",
+    "skip_or_fail",
 ]
 
 REQUIRE_SERVICES_ENV = "AXIOMOD_REQUIRE_SERVICES"
@@ -37,9 +38,13 @@ def services_required() -> bool:
 
 def service_unavailable(service: str, address: str, reason: object) -> NoReturn:
     """Skip the test that needs ``service``; fail it instead when services are required."""
+    skip_or_fail(f"{service} not reachable at {address}: {reason}")
+
+
+def skip_or_fail(message: str) -> NoReturn:
+    """Skip the current test with ``message``, or fail it when services are required."""
     import pytest
 
-    message = f"{service} not reachable at {address}: {reason}"
     if services_required():
         pytest.fail(f"{message} ({REQUIRE_SERVICES_ENV}=1)", pytrace=False)
     pytest.skip(message)
@@ -79,7 +84,8 @@ class ServiceLedger:
             return f"{record.name}{version} at {record.address} ({record.origin})"
 
         def missing(record: ServiceRecord) -> str:
-            return f"{record.name} at {record.address} ({record.reason})"
+            at = f" at {record.address}" if record.address else ""
+            return f"{record.name}{at} ({record.reason})"
 
         missing_label = "services failed" if required else "services skipped"
         return [

@@ -12,6 +12,9 @@ API. Public API::
 HTTP requests are traced by :class:`axiomod.tracing.middleware.TracingMiddleware`; logs
 get ``trace_id``/``span_id`` from :class:`axiomod.tracing.logging.TraceContextFilter`;
 Kafka headers are handled by :func:`kafka_headers` and :func:`context_from_kafka`.
+Transports that trace their own calls (``axiomod_grpc``) use :func:`tracer_provider`
+for the instrumentation, and :func:`root_decision` with :func:`preset_trace_id` to take
+the root sampling decision before the SDK, as the HTTP middleware does.
 Needs the ``tracing`` extra unless the exporter is ``none``.
 """
 
@@ -21,7 +24,16 @@ from .propagation import (
     inject_headers,
     kafka_headers,
 )
-from .setup import configure, exports, is_configured, shutdown, tracer
+from .setup import (
+    configure,
+    exports,
+    is_configured,
+    preset_trace_id,
+    root_decision,
+    shutdown,
+    tracer,
+    tracer_provider,
+)
 
 __all__ = [
     "configure",
@@ -31,6 +43,9 @@ __all__ = [
     "inject_headers",
     "is_configured",
     "kafka_headers",
+    "preset_trace_id",
+    "root_decision",
     "shutdown",
     "tracer",
+    "tracer_provider",
 ]

@@ -26,7 +26,17 @@ from django.core.exceptions import ImproperlyConfigured
 from axiomod.conf import settings
 from axiomod.extras import require_extra
 
-__all__ = ["build_provider", "configure", "is_configured", "roots_sampled", "shutdown", "tracer"]
+__all__ = [
+    "build_provider",
+    "configure",
+    "is_configured",
+    "preset_trace_id",
+    "root_decision",
+    "roots_sampled",
+    "shutdown",
+    "tracer",
+    "tracer_provider",
+]
 
 logger = logging.getLogger("axiomod.tracing")
 
@@ -185,6 +195,7 @@ def root_decision() -> tuple[int, bool] | None:
 
 @contextlib.contextmanager
 def preset_trace_id(trace_id: int) -> Iterator[None]:
+    """A root span started inside gets ``trace_id`` (drawn by :func:`root_decision`)."""
     token = _preset_trace_id.set(trace_id)
     try:
         yield
@@ -367,6 +378,16 @@ def _instrument_clients(provider: Any) -> None:
     instrumentor = HTTPXClientInstrumentor()
     if not instrumentor.is_instrumented_by_opentelemetry:
         instrumentor.instrument(tracer_provider=provider)
+
+
+def tracer_provider() -> Any:
+    """The provider instrumentations should be given (``tracer_provider=``), configured.
+
+    Its tracers follow :func:`configure` (a rebuild after a settings change, a fork);
+    None without opentelemetry-api.
+    """
+    configure()
+    return FOLLOWING_PROVIDER
 
 
 def tracer() -> Any:

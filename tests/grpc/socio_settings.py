@@ -18,7 +18,7 @@ GRPC_FRAMEWORK = {
     "ROOT_HANDLERS_HOOK": "tests.grpc.socio_app.handlers.grpc_handlers",
     "GRPC_ASYNC": True,
     "GRPC_MIDDLEWARE": [
-        "axiomod.grpc.socio.domain_errors_middleware",
+        "axiomod_grpc.socio.domain_errors_middleware",
         "django_socio_grpc.middlewares.close_old_connections_middleware",
     ],
 }

@@ -8,7 +8,7 @@ import grpc
 import pytest
 from prometheus_client import REGISTRY
 
-from axiomod.grpc import interceptor_chain
+from axiomod_grpc import interceptor_chain
 from tests.grpc.project.services import register
 
 

@@ -1,7 +1,7 @@
 """A django-socio-grpc service served by ``axiomod_grpc`` next to a plain protoc service.
 
 The interceptor chain (metrics, tracing, auth, errors) wraps both; socio's own exception
-handling gets axiomod's codes through ``axiomod.grpc.socio.domain_errors_middleware``.
+handling gets axiomod's codes through ``axiomod_grpc.socio.domain_errors_middleware``.
 """
 
 from __future__ import annotations

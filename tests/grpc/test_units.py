@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.test import override_settings
 
-from axiomod.grpc.checks import check_grpc
-from axiomod.grpc.server import server_options
+from axiomod_grpc.checks import check_grpc
+from axiomod_grpc.server import server_options
 
 
 def grpc_settings(**values):
@@ -36,7 +36,7 @@ def test_options_carry_size_limits_and_keepalive():
 
 
 def test_metrics_interceptor_follows_the_metrics_grpc_setting():
-    from axiomod.grpc.server import interceptor_chain
+    from axiomod_grpc.server import interceptor_chain
     from axiomod_metrics.grpc import MetricsInterceptor
 
     with override_settings(AXIOMOD={"metrics": {"grpc": False}}):

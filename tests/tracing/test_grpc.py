@@ -8,7 +8,7 @@ import grpc
 from opentelemetry.trace import SpanKind
 
 from axiomod import tracing
-from axiomod.tracing.grpc import instrument_clients, server_interceptor
+from axiomod_grpc.tracing import instrument_clients, server_interceptor
 
 
 def test_client_call_and_server_handler_share_the_trace(traced):

@@ -14,7 +14,7 @@ from typing import Any
 import grpc
 
 from axiomod import errors
-from axiomod.grpc import current_claims, current_user
+from axiomod_grpc import current_claims, current_user
 
 
 def raise_(request: bytes, context: Any) -> bytes:

@@ -39,7 +39,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         from axiomod import tracing
         from axiomod.conf import settings
-        from axiomod.grpc.server import build_server
+        from axiomod_grpc.server import build_server
 
         tracing.configure()
         conf = settings.grpc
@@ -117,7 +117,7 @@ class Command(BaseCommand):
         self.stdout.write("gRPC server stopped")
 
     async def _serve_aio(self, build: Any, grace: float) -> None:
-        from axiomod.grpc.server import stop_aio
+        from axiomod_grpc.server import stop_aio
 
         built = build()
         loop = asyncio.get_running_loop()
