@@ -28,7 +28,10 @@ from axiomod.lazy import lazy_exports
 if TYPE_CHECKING:
     from .chain import interceptor_chain
     from .contributions import Interceptor, Service
-    from .handlers import (
+    from .identity import current_claims, current_user, reset_identity, set_identity
+    from .interceptors import PASS_THROUGH, AsyncErrorInterceptor, ErrorInterceptor, PassThrough
+    from .server import BuiltServer, build_server, server_options, stop_aio
+    from .wrapping import (
         AsyncWrappingInterceptor,
         HandlerCache,
         WrappingInterceptor,
@@ -37,33 +40,30 @@ if TYPE_CHECKING:
         status_code,
         stream_items,
     )
-    from .identity import current_claims, current_user, reset_identity, set_identity
-    from .interceptors import PASS_THROUGH, AsyncErrorInterceptor, ErrorInterceptor, PassThrough
-    from .server import BuiltServer, build_server, server_options, stop_aio
 
 _WHERE = {
     "AsyncErrorInterceptor": "interceptors",
-    "AsyncWrappingInterceptor": "handlers",
+    "AsyncWrappingInterceptor": "wrapping",
     "BuiltServer": "server",
     "ErrorInterceptor": "interceptors",
-    "HandlerCache": "handlers",
+    "HandlerCache": "wrapping",
     "Interceptor": "contributions",
     "PASS_THROUGH": "interceptors",
     "PassThrough": "interceptors",
     "Service": "contributions",
-    "WrappingInterceptor": "handlers",
+    "WrappingInterceptor": "wrapping",
     "build_server": "server",
     "current_claims": "identity",
     "current_user": "identity",
     "interceptor_chain": "chain",
     "reset_identity": "identity",
-    "rewrap": "handlers",
+    "rewrap": "wrapping",
     "server_options": "server",
     "set_identity": "identity",
-    "split_method": "handlers",
-    "status_code": "handlers",
+    "split_method": "wrapping",
+    "status_code": "wrapping",
     "stop_aio": "server",
-    "stream_items": "handlers",
+    "stream_items": "wrapping",
 }
 __all__ = [
     "PASS_THROUGH",

@@ -28,7 +28,7 @@ from django.core.signals import request_finished, request_started
 
 from axiomod.errors import DomainError, describe
 
-from .handlers import (
+from .wrapping import (
     AsyncWrappingInterceptor,
     WrappingInterceptor,
     split_method,

@@ -13,7 +13,7 @@ from typing import Any
 
 from axiomod.tracing import preset_trace_id, root_decision, tracer, tracer_provider
 
-from .handlers import rewrap
+from .wrapping import rewrap
 
 __all__ = [
     "aio_server_interceptor",

@@ -5,6 +5,9 @@ interceptor returns a copy whose behaviour is wrapped. grpcio has no helper for 
 (``grpc-interceptor`` on PyPI does, but only for the synchronous server and with its own
 exception mapping), so :func:`rewrap` is the one place it is done, for the metrics,
 auth and error interceptors alike.
+
+(Not called ``handlers.py``: that name is the Kafka handlers' module that
+``axiomod_messaging`` autodiscovers in every app.)
 """
 
 from __future__ import annotations
