@@ -8,6 +8,10 @@ Public API (imported lazily, so reading ``AXIOMOD`` never needs django-health-ch
     def payments_api():
         ...  # return for UP, raise for DOWN
 
+An app that checks a service only when it is configured registers a source of checks
+in its own ``health.py`` with ``@check_source`` (see
+:func:`axiomod_health.registry.check_source`); ``CheckSpec`` names one check.
+
 ``readiness()`` returns the current report (used by the gRPC health service).
 Configured by ``AXIOMOD["health"]`` (:class:`axiomod_health.conf.HealthSettings`).
 Needs the ``health`` extra.
@@ -18,10 +22,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .registry import CheckSpec, health_check
+    from .registry import CheckSpec, check_source, health_check
     from .state import Report
 
-__all__ = ["CheckSpec", "Report", "health_check", "readiness"]
+__all__ = ["CheckSpec", "Report", "check_source", "health_check", "readiness"]
 
 
 def readiness() -> Report:
@@ -32,7 +36,7 @@ def readiness() -> Report:
 
 
 def __getattr__(name: str) -> Any:
-    if name in {"health_check", "CheckSpec"}:
+    if name in {"health_check", "CheckSpec", "check_source"}:
         from . import registry
 
         return getattr(registry, name)

@@ -15,12 +15,21 @@ import asyncio
 import dataclasses
 import inspect
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, overload
 
 from health_check.base import HealthCheck
 
-__all__ = ["CheckSpec", "FunctionCheck", "health_check", "registered", "spec_for", "unregister"]
+__all__ = [
+    "CheckSpec",
+    "FunctionCheck",
+    "check_source",
+    "contributed",
+    "health_check",
+    "registered",
+    "spec_for",
+    "unregister",
+]
 
 
 @dataclasses.dataclass
@@ -51,6 +60,31 @@ class CheckSpec:
 
 _lock = threading.Lock()
 _registry: dict[str, CheckSpec] = {}
+_sources: dict[str, Callable[[float], Iterable[CheckSpec]]] = {}
+
+
+def check_source(
+    source: Callable[[float], Iterable[CheckSpec]],
+) -> Callable[[float], Iterable[CheckSpec]]:
+    """Register a function that returns the checks an app wants *for the current settings*.
+
+    For an app that checks what it connects to only when it is configured (the messaging
+    app its Kafka brokers when ``AXIOMOD["kafka"]`` is set): the source is called each
+    time the readiness checks are assembled (at the first probe, again after a settings
+    change) with a client timeout, the share of ``check_timeout`` a client should use so
+    that its own error ("connection refused") reaches the report. Lives in the app's
+    ``health.py``, so the check sits with the code that knows the service.
+    """
+    with _lock:
+        _sources[f"{source.__module__}.{source.__qualname__}"] = source
+    return source
+
+
+def contributed(timeout: float) -> list[CheckSpec]:
+    """The checks every registered :func:`check_source` returns now, in registration order."""
+    with _lock:
+        sources = list(_sources.values())
+    return [spec for source in sources for spec in source(timeout)]
 
 
 def _register(spec: CheckSpec) -> CheckSpec:

@@ -6,7 +6,8 @@ import pytest
 from health_check.exceptions import ServiceUnavailable
 
 from axiomod.testing.oidc_provider import DISCOVERY_PATH
-from axiomod_health.builtin import OidcDiscovery, configured_checks
+from axiomod_auth.health import OidcDiscovery
+from axiomod_health.builtin import configured_checks
 
 
 def test_the_check_is_configured_non_critical_with_the_section(oidc):
@@ -14,8 +15,13 @@ def test_the_check_is_configured_non_critical_with_the_section(oidc):
     assert spec.critical is False
 
 
+def test_no_oidc_check_without_the_section(settings):
+    settings.AXIOMOD = {k: v for k, v in settings.AXIOMOD.items() if k != "oidc"}
+    assert "oidc" not in [spec.name for spec in configured_checks()]
+
+
 def test_probes_cost_one_fetch_and_ride_out_an_outage(oidc, provider):
-    check = OidcDiscovery(provider.issuer, 1.0)
+    check = OidcDiscovery()
     for _ in range(10):
         check.run()
     assert provider.count(DISCOVERY_PATH) == 1
@@ -26,4 +32,4 @@ def test_probes_cost_one_fetch_and_ride_out_an_outage(oidc, provider):
 def test_nothing_cached_and_provider_down_is_down(oidc, provider):
     provider.stop()
     with pytest.raises(ServiceUnavailable, match="OIDC discovery unavailable"):
-        OidcDiscovery(provider.issuer, 1.0).run()
+        OidcDiscovery().run()
