@@ -43,3 +43,24 @@ def test_metrics_interceptor_follows_the_metrics_grpc_setting():
         assert not any(isinstance(i, MetricsInterceptor) for i in interceptor_chain())
     with override_settings(AXIOMOD={}):
         assert isinstance(interceptor_chain()[0], MetricsInterceptor)
+
+
+def test_a_grpc_section_without_the_app_says_to_add_it():
+    from django.conf import settings as django_settings
+    from django.core import checks
+
+    apps = [a for a in django_settings.INSTALLED_APPS if a != "axiomod_grpc"]
+    with override_settings(INSTALLED_APPS=apps, AXIOMOD={"grpc": {"port": 50052}}):
+        messages = checks.run_checks(tags=["axiomod"])
+    assert [m.id for m in messages] == ["axiomod.W001"]
+    assert "AXIOMOD[\"grpc\"] is set but 'axiomod_grpc' is not in INSTALLED_APPS" in messages[0].msg
+    assert messages[0].hint == "Add 'axiomod_grpc' to INSTALLED_APPS or remove the section."
+
+
+def test_handlers_that_cannot_be_imported_are_reported_by_the_app():
+    from axiomod_grpc.checks import check_grpc_handlers
+
+    with grpc_settings(handlers=["example.nope.register"]):
+        messages = check_grpc_handlers()
+    assert [m.id for m in messages] == ["axiomod.E060"]
+    assert messages[0].msg.startswith('AXIOMOD["grpc"]["handlers"][0]: cannot import')

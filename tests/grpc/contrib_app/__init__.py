@@ -1,0 +1,1 @@
+"""A third-party app contributing a gRPC interceptor, without any axiomod base class."""
