@@ -10,7 +10,7 @@ grpcio client in this process.
   ``InvoicesServicer`` added with the generated ``add_InvoicesServicer_to_server``, no
   interceptors. What a service serving these RPCs without axiomod would run.
 * Candidate (``axiomod``): ``python -m django axiomod_grpc --port 0 --threads``, the
-  server axiomod builds (``axiomod.grpc.build_server()``) for the same project, with its
+  server axiomod builds (``axiomod_grpc.build_server()``) for the same project, with its
   full interceptor chain: metrics (``axiomod_metrics`` is installed), tracing
   (opentelemetry-instrumentation-grpc's interceptor on axiomod's provider), errors (the
   domain-error mapping, which also sends Django's ``request_started``/``request_finished``
@@ -79,7 +79,7 @@ Options: ``--number N`` calls per burst (default 300; 40 with ``--quick``), ``--
 * ``--concurrency C`` (calls in flight in the concurrent phase), ``--workers N``
   (``max_workers`` of every server).
 * ``--probes [NAMES]``: more servers, the baseline's plain server behind parts of
-  axiomod's chain taken from ``axiomod.grpc.server.interceptor_chain()`` (see
+  axiomod's chain taken from ``axiomod_grpc.interceptor_chain()`` (see
   ``bench/grpc_project/server.py``): ``errors``, ``errors_metrics``, ``errors_tracing``
   and ``chain`` (all three, to compare with ``manage.py axiomod_grpc``, which adds
   health, reflection, server options and the metrics port) when given alone; also
@@ -101,7 +101,7 @@ Options: ``--number N`` calls per burst (default 300; 40 with ``--quick``), ``--
   ``errors+tracing``, the full chain (tracing at 0.1, exporting over OTLP to a receiver
   in this process); "added" in ``extra`` is the median over rounds of (variant - bare).
   Also the per-call decision axiomod takes before opentelemetry's interceptor
-  (``axiomod.tracing.grpc._Decision()``: probe names, a caller's trace context, the root
+  (``axiomod_grpc.tracing._Decision()``: probe names, a caller's trace context, the root
   sampling decision) against a bare ``str.startswith`` test of the probe names, on the
   captured call details.
 
@@ -262,8 +262,9 @@ def _scrape_count(port: int) -> float | None:
 
 #: The code under test (``git status`` of these says whether the commit was measured).
 _UNDER_TEST = (
-    "axiomod/grpc",
-    "axiomod/management/commands/axiomod_grpc.py",
+    "axiomod_grpc",
+    "axiomod_auth/grpc.py",
+    "axiomod_health/grpc.py",
     "axiomod/tracing",
     "axiomod_metrics/grpc.py",
     "example",
@@ -567,8 +568,8 @@ def _in_process(options: Options) -> Iterator[Figure]:
 
         django.setup()
         from axiomod import tracing
-        from axiomod.grpc.server import interceptor_chain
-        from axiomod.tracing.grpc import _Decision
+        from axiomod_grpc import interceptor_chain
+        from axiomod_grpc.tracing import _Decision
         from example.invoices.delivery.grpc import invoices_pb2, invoices_pb2_grpc
         from example.invoices.delivery.grpc.servicer import InvoicesServicer
 

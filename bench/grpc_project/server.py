@@ -9,11 +9,11 @@ interceptors, no server options, no health or reflection service.
 
 ``--chain errors,metrics,tracing`` (any non-empty subset, in any order) serves the same
 servicer behind only those parts of axiomod's chain, taken from
-``axiomod.grpc.server.interceptor_chain()`` (so in its order: metrics, tracing, errors) after
+``axiomod_grpc.interceptor_chain()`` (so in its order: metrics, tracing, errors) after
 ``axiomod.tracing.configure()``, as ``manage.py axiomod_grpc`` does. Tracing needs the
 ``OTEL_*`` variables that make the process export. Two more parts isolate the per-call
 decision axiomod takes before opentelemetry's interceptor: ``filter`` puts an interceptor
-outermost that only evaluates ``axiomod.tracing.grpc._Decision()`` on each call's
+outermost that only evaluates ``axiomod_grpc.tracing._Decision()`` on each call's
 details (probe names, a caller's trace context, the root sampling decision),
 ``startswith`` one that only evaluates a ``str.startswith`` test of the probe names.
 These are probes for attributing the candidate's overhead, not the candidate: that is
@@ -54,7 +54,7 @@ def _kind(interceptor: object) -> str:
     module = type(interceptor).__module__
     if module.startswith("axiomod_metrics."):
         return "metrics"
-    if module.startswith(("opentelemetry.", "axiomod.tracing.")):
+    if module.startswith(("opentelemetry.", "axiomod_grpc.tracing")):
         return "tracing"  # axiomod's sampling decision in front of opentelemetry's interceptor
     if type(interceptor).__name__ == "ErrorInterceptor":
         return "errors"
@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> None:
 
     chain: list[object] = []
     if "filter" in wanted:
-        from axiomod.tracing.grpc import _Decision
+        from axiomod_grpc.tracing import _Decision
 
         tracing.configure()  # the root decision reads the configured sampler
         chain.append(_filter_only(_Decision()))
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> None:
         chain.append(_filter_only(lambda details: not details.method.startswith(UNTRACED)))
     axiomod_parts = wanted - {"filter", "startswith"}
     if axiomod_parts:
-        from axiomod.grpc.server import interceptor_chain
+        from axiomod_grpc import interceptor_chain
 
         tracing.configure()
         available = interceptor_chain()
