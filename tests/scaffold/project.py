@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "axiomod_health",
     "axiomod_messaging",
     "axiomod_jobs",
+    "axiomod_grpc",
     # generated modules
 ]
 ROOT_URLCONF = "shop.urls"

@@ -250,6 +250,7 @@ def test_settings_hold_the_chosen_sections(projects, variant):
     assert {"axiomod", "axiomod_metrics", "axiomod_health"} <= apps
     for option, app in [
         ("jobs", "axiomod_jobs"),
+        ("grpc", "axiomod_grpc"),
         ("kafka", "axiomod_messaging"),
         ("oidc", "axiomod_auth"),
     ]:

@@ -74,7 +74,7 @@ def generate_module(
         f'add "{names.app}" to INSTALLED_APPS',
         f'add path("{name}/", include("{urls}")) to the project\'s urlpatterns',
         f'serve its gRPC service: add "{names.app}.delivery.grpc.register" to '
-        'AXIOMOD["grpc"]["handlers"]',
+        'AXIOMOD["grpc"]["handlers"] (with "axiomod_grpc" in INSTALLED_APPS)',
         f"create its table: python manage.py axiomod_migrate up {name}",
         f"run its tests: python -m pytest {target.relative_to(root) / 'tests'}",
     ]

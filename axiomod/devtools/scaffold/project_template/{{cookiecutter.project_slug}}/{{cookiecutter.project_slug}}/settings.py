@@ -55,6 +55,9 @@ INSTALLED_APPS = [
 {%- if cookiecutter.use_jobs == "y" %}
     "axiomod_jobs",
 {%- endif %}
+{%- if cookiecutter.use_grpc == "y" %}
+    "axiomod_grpc",
+{%- endif %}
 {%- if cookiecutter.first_module %}
     "{{ cookiecutter.project_slug }}.{{ cookiecutter.first_module }}",
 {%- endif %}
