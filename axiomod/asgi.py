@@ -1,17 +1,8 @@
-"""ASGI entry point that validates the ``AXIOMOD`` setting before serving (see ``axiomod.wsgi``)."""
+"""ASGI entry point that validates the ``AXIOMOD`` setting before serving.
 
-from __future__ import annotations
+A stable public path; the code lives in the composition root, :mod:`axiomod.process.asgi`.
+"""
 
-import django
-from django.core.handlers.asgi import ASGIHandler
+from axiomod.process.asgi import get_asgi_application
 
-from axiomod.signals import serving_started
-from axiomod.startup import ensure_valid_configuration
-
-
-def get_asgi_application() -> ASGIHandler:
-    django.setup(set_prefix=False)
-    ensure_valid_configuration()
-    handler = ASGIHandler()
-    serving_started.send(sender="asgi")
-    return handler
+__all__ = ["get_asgi_application"]

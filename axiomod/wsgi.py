@@ -1,22 +1,9 @@
 """WSGI entry point that validates the ``AXIOMOD`` setting before serving.
 
-gunicorn does not run Django's system checks, so without this a typo'd setting would
-only surface as a traceback on the first request that reads it. Use it in place of
-``django.core.wsgi.get_wsgi_application``.
+A stable public path (``example/wsgi.py``, the project template, Procfiles); the code
+lives in the composition root, :mod:`axiomod.process.wsgi`.
 """
 
-from __future__ import annotations
+from axiomod.process.wsgi import get_wsgi_application
 
-import django
-from django.core.handlers.wsgi import WSGIHandler
-
-from axiomod.signals import serving_started
-from axiomod.startup import ensure_valid_configuration
-
-
-def get_wsgi_application() -> WSGIHandler:
-    django.setup(set_prefix=False)
-    ensure_valid_configuration()
-    handler = WSGIHandler()
-    serving_started.send(sender="wsgi")
-    return handler
+__all__ = ["get_wsgi_application"]

@@ -11,7 +11,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
-from axiomod.startup import ensure_valid_configuration
+from axiomod.process.startup import ensure_valid_configuration
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,3 +53,27 @@ def test_server_entry_point_loads_with_valid_settings(entry):
     result = load_entry_point(entry, "example.settings")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() in {"WSGIHandler", "ASGIHandler"}
+
+
+def test_the_stable_entry_paths_re_export_the_composition_root():
+    """Projects, Procfiles and the template point at axiomod.wsgi/asgi/gunicorn_config."""
+    import inspect
+
+    from axiomod import asgi, gunicorn_config, wsgi
+    from axiomod.process import asgi as root_asgi
+    from axiomod.process import gunicorn_config as root_gunicorn
+    from axiomod.process import wsgi as root_wsgi
+
+    assert wsgi.get_wsgi_application is root_wsgi.get_wsgi_application
+    assert asgi.get_asgi_application is root_asgi.get_asgi_application
+    # gunicorn reads the config module's public names: every hook and setting is there.
+    public = {
+        name
+        for name, value in vars(root_gunicorn).items()
+        if not name.startswith("_")
+        and (inspect.isfunction(value) or isinstance(value, (bool, int)))
+        and getattr(value, "__module__", root_gunicorn.__name__) == root_gunicorn.__name__
+    }
+    assert public == set(gunicorn_config.__all__)
+    for name in public:
+        assert getattr(gunicorn_config, name) is getattr(root_gunicorn, name)

@@ -1,0 +1,17 @@
+"""ASGI entry point that validates the ``AXIOMOD`` setting before serving (see ``axiomod.wsgi``)."""
+
+from __future__ import annotations
+
+import django
+from django.core.handlers.asgi import ASGIHandler
+
+from axiomod.process.startup import ensure_valid_configuration
+from axiomod.signals import serving_started
+
+
+def get_asgi_application() -> ASGIHandler:
+    django.setup(set_prefix=False)
+    ensure_valid_configuration()
+    handler = ASGIHandler()
+    serving_started.send(sender="asgi")
+    return handler

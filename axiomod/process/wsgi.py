@@ -1,0 +1,22 @@
+"""WSGI entry point that validates the ``AXIOMOD`` setting before serving.
+
+gunicorn does not run Django's system checks, so without this a typo'd setting would
+only surface as a traceback on the first request that reads it. Use it in place of
+``django.core.wsgi.get_wsgi_application``.
+"""
+
+from __future__ import annotations
+
+import django
+from django.core.handlers.wsgi import WSGIHandler
+
+from axiomod.process.startup import ensure_valid_configuration
+from axiomod.signals import serving_started
+
+
+def get_wsgi_application() -> WSGIHandler:
+    django.setup(set_prefix=False)
+    ensure_valid_configuration()
+    handler = WSGIHandler()
+    serving_started.send(sender="wsgi")
+    return handler
