@@ -2,9 +2,10 @@
 
 Ids: ``axiomod.E001`` unknown key, ``E002`` wrong type, ``E003`` invalid or out-of-range
 value, ``E004`` missing required value, ``W001`` a section whose app is not installed;
-``E005`` a scaffold templates directory that does not exist, ``E070`` an unknown
-database alias in ``db.replicas``. Each app registers its own checks in its ``checks.py``
-with ids from its own range (see docs/configuration.md).
+``E005`` a scaffold templates directory that does not exist. The other checks of a
+section sit in one module beside the code that reads it (the db section's in
+:mod:`axiomod.db.checks`, each app's in its ``checks.py``), with ids from its own range
+(see docs/configuration.md).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings as django_settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
-from django.db import DEFAULT_DB_ALIAS
 from django.utils.module_loading import import_string
 
 from axiomod.conf import registry, settings
@@ -57,31 +57,7 @@ def check_axiomod_setting(app_configs: Any = None, **kwargs: Any) -> list[CheckM
 
 
 def _check_core_references() -> Iterable[CheckMessage]:
-    """Settings of the core sections that name things outside ``AXIOMOD``."""
-    for i, alias in enumerate(settings.db.replicas):
-        if alias not in django_settings.DATABASES:
-            yield Error(
-                f'AXIOMOD["db"]["replicas"][{i}]: {alias!r} is not an alias in DATABASES.',
-                hint="known aliases: " + ", ".join(django_settings.DATABASES),
-                obj="settings.AXIOMOD",
-                id="axiomod.E070",
-            )
-    if DEFAULT_DB_ALIAS in settings.db.replicas:
-        yield Error(
-            f'AXIOMOD["db"]["replicas"]: {DEFAULT_DB_ALIAS!r} is the primary, not a replica.',
-            hint="Replicas never get migrations; listing the primary would skip its own.",
-            obj="settings.AXIOMOD",
-            id="axiomod.E075",
-        )
-    router = "axiomod.db.routers.PrimaryReplicaRouter"
-    if settings.db.replicas and not any(map(_is_replica_router, django_settings.DATABASE_ROUTERS)):
-        yield Warning(
-            'AXIOMOD["db"]["replicas"] is set but no PrimaryReplicaRouter is in '
-            "DATABASE_ROUTERS, so every read still goes to the primary.",
-            hint=f"DATABASE_ROUTERS = [{router!r}]",
-            obj="settings.AXIOMOD",
-            id="axiomod.W070",
-        )
+    """The scaffold section's one check (the db section's are in :mod:`axiomod.db.checks`)."""
     # Only a configured directory can be wrong (the default is used when it exists). The
     # path is resolved as the generators resolve it, without importing the tooling.
     configured = settings.scaffold.templates_dir
@@ -94,18 +70,6 @@ def _check_core_references() -> Iterable[CheckMessage]:
                 obj="settings.AXIOMOD",
                 id="axiomod.E005",
             )
-
-
-def _is_replica_router(entry: Any) -> bool:
-    from axiomod.db.routers import PrimaryReplicaRouter
-
-    if isinstance(entry, str):
-        try:
-            entry = import_string(entry)
-        except ImportError:
-            return False
-    cls = entry if isinstance(entry, type) else type(entry)
-    return issubclass(cls, PrimaryReplicaRouter)
 
 
 def importable(dotted: str) -> str | None:

@@ -1,13 +1,73 @@
-"""System checks of ``DATABASES`` for the known pool traps (ids axiomod.E071-E074)."""
+"""System checks of the database layer: ``AXIOMOD["db"]`` and ``DATABASES``.
+
+* axiomod.E070: a ``db.replicas`` entry that is not a ``DATABASES`` alias; E075: the
+  primary listed as a replica; W070: replicas without the router that uses them.
+* axiomod.E071-E074: the known connection-pool traps of ``DATABASES``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings as django_settings
-from django.core.checks import CheckMessage, Error, register
+from django.core.checks import CheckMessage, Error, Warning, register
+from django.core.exceptions import ImproperlyConfigured
+from django.db import DEFAULT_DB_ALIAS
+from django.utils.module_loading import import_string
 
 from axiomod.checks import TAG
+from axiomod.conf import settings
+
+
+@register(TAG, "database")
+def check_replicas(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """``AXIOMOD["db"]["replicas"]`` names real aliases and is routed to."""
+    try:
+        replicas = settings.db.replicas
+    except ImproperlyConfigured:
+        return []  # the section's schema errors are reported by the AXIOMOD check
+    return list(_replica_problems(replicas))
+
+
+def _replica_problems(replicas: Iterable[str]) -> Iterable[CheckMessage]:
+    replicas = list(replicas)
+    for i, alias in enumerate(replicas):
+        if alias not in django_settings.DATABASES:
+            yield Error(
+                f'AXIOMOD["db"]["replicas"][{i}]: {alias!r} is not an alias in DATABASES.',
+                hint="known aliases: " + ", ".join(django_settings.DATABASES),
+                obj="settings.AXIOMOD",
+                id="axiomod.E070",
+            )
+    if DEFAULT_DB_ALIAS in replicas:
+        yield Error(
+            f'AXIOMOD["db"]["replicas"]: {DEFAULT_DB_ALIAS!r} is the primary, not a replica.',
+            hint="Replicas never get migrations; listing the primary would skip its own.",
+            obj="settings.AXIOMOD",
+            id="axiomod.E075",
+        )
+    router = "axiomod.db.routers.PrimaryReplicaRouter"
+    if replicas and not any(map(_is_replica_router, django_settings.DATABASE_ROUTERS)):
+        yield Warning(
+            'AXIOMOD["db"]["replicas"] is set but no PrimaryReplicaRouter is in '
+            "DATABASE_ROUTERS, so every read still goes to the primary.",
+            hint=f"DATABASE_ROUTERS = [{router!r}]",
+            obj="settings.AXIOMOD",
+            id="axiomod.W070",
+        )
+
+
+def _is_replica_router(entry: Any) -> bool:
+    from .routers import PrimaryReplicaRouter
+
+    if isinstance(entry, str):
+        try:
+            entry = import_string(entry)
+        except ImportError:
+            return False
+    cls = entry if isinstance(entry, type) else type(entry)
+    return issubclass(cls, PrimaryReplicaRouter)
 
 
 @register(TAG, "database")
