@@ -8,8 +8,10 @@ knowing it (the kernel imports no ``axiomod_*`` app):
 - ``resets_on``: settings whose change (``override_settings`` in tests) must drop the
   app's cached state; :meth:`AxiomodAppConfig.reset` is then called.
 
-A third-party app can offer the same hooks on its own ``AppConfig`` (they are looked up
-by name), without subclassing.
+Transport apps look up hooks of their own the same way: ``grpc_contributions()`` (the
+interceptors and services an app adds to the gRPC server) is ``axiomod_grpc``'s, see
+``axiomod_grpc.contributions``. A third-party app can offer the same hooks on its own
+``AppConfig`` (they are looked up by name), without subclassing.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Use cases raise these (or subclasses of them); the HTTP side
 (:class:`axiomod.middleware.DomainErrorMiddleware`, or :func:`drf_exception_handler` for
-DRF) and the gRPC side (:class:`axiomod.grpc.interceptors.ErrorInterceptor`) turn them
+DRF) and the gRPC side (``axiomod_grpc``'s ``ErrorInterceptor``) turn them
 into a response, so a view or servicer never maps errors by hand. The table is the Go
 framework's:
 
