@@ -8,9 +8,12 @@
   ``PROMETHEUS_MULTIPROC_DIR`` set, a prefork child that dies takes its share with it).
 
 Recorded in the process that runs the job (a prefork child), except a hard time-limit
-kill, which the worker's main process reports. Without ``axiomod_metrics`` installed,
-nothing is connected. Label children are cached per job name, so a run costs two dict
-lookups, three ``inc``/``dec`` and one ``observe``.
+kill, which the worker's main process reports. Declared on the kernel's
+:mod:`axiomod.instruments`: recorded when ``axiomod_metrics`` supplies the backend,
+no-ops without it (the receivers stay connected: the app need not know which app
+records metrics, and a no-op run costs about a microsecond next to Celery's own
+milliseconds). Label children are cached per job name, so a run costs two dict lookups,
+three ``inc``/``dec`` and one ``observe``.
 
 django-prometheus and celery-exporter were looked at: the first has no Celery metrics,
 the second is a separate process reading Celery events (which workers must be told to
@@ -24,27 +27,23 @@ import time
 from typing import Any
 
 from celery import signals
-from django.apps import apps
+
+from axiomod import instruments
 
 __all__ = ["connect", "disconnect"]
 
 _started: dict[str, float] = {}
 
 
-@functools.cache
-def _families() -> dict[str, Any]:
-    from axiomod_metrics import counter, gauge, histogram
-
-    return {
-        "processed": counter("jobs_processed_total", "Job runs, by outcome.", ["job", "status"]),
-        "seconds": histogram("job_duration_seconds", "Time spent running a job.", ["job"]),
-        "running": gauge("jobs_in_progress", "Jobs running now.", ["job"]),
-    }
+PROCESSED = instruments.counter("jobs_processed_total", "Job runs, by outcome.", ["job", "status"])
+SECONDS = instruments.histogram("job_duration_seconds", "Time spent running a job.", ["job"])
+RUNNING = instruments.gauge("jobs_in_progress", "Jobs running now.", ["job"])
+_FAMILIES = {"processed": PROCESSED, "seconds": SECONDS, "running": RUNNING}
 
 
 @functools.lru_cache(maxsize=4096)
 def _child(family: str, *labels: str) -> Any:
-    return _families()[family].labels(*labels)
+    return _FAMILIES[family].labels(*labels)
 
 
 def _name(sender: Any, kwargs: dict[str, Any]) -> str:
@@ -87,13 +86,10 @@ _RECEIVERS = (
 )
 
 
-def connect() -> bool:
-    """Record job metrics in this process (no-op without ``axiomod_metrics``)."""
-    if not apps.is_installed("axiomod_metrics"):
-        return False
+def connect() -> None:
+    """Record job metrics in this process (no-ops until a metrics backend is set)."""
     for signal, receiver in _RECEIVERS:
         signal.connect(receiver, weak=False, dispatch_uid=f"axiomod_jobs.{receiver.__name__}")
-    return True
 
 
 def disconnect() -> None:

@@ -10,8 +10,9 @@
 * ``kafka_consumer_lag{topic,partition,group}``: messages behind the partition's end,
   refreshed every few seconds by each consumer for the partitions it holds.
 
-Without ``axiomod_metrics`` the recorders are no-ops; label children are cached per
-topic so the per-message cost is one ``inc()``/``observe()``.
+Declared on the kernel's :mod:`axiomod.instruments`: recorded when ``axiomod_metrics``
+supplies the backend, no-ops without it. Label children are cached per topic so the
+per-message cost is one ``inc()``/``observe()``.
 """
 
 from __future__ import annotations
@@ -20,72 +21,53 @@ import contextlib
 import functools
 from typing import Any
 
-from django.apps import apps
+from axiomod import instruments
 
 __all__ = ["ConsumerMetrics", "produced"]
 
-
-class _Null:
-    """Stands for a metric child when ``axiomod_metrics`` is not installed."""
-
-    def inc(self, amount: float = 1) -> None:
-        return None
-
-    def observe(self, amount: float) -> None:
-        return None
-
-    def set(self, value: float) -> None:
-        return None
-
-
-NULL = _Null()
-
-
-@functools.cache
-def _families() -> dict[str, Any] | None:
-    if not apps.is_installed("axiomod_metrics"):
-        return None
-    from axiomod_metrics import counter, gauge, histogram
-
-    return {
-        "produced": counter(
-            "kafka_messages_produced_total",
-            "Messages published, by delivery result.",
-            ["topic", "status"],
-        ),
-        "consumed": counter(
-            "kafka_messages_consumed_total",
-            "Messages consumed, by outcome.",
-            ["topic", "group", "status"],
-        ),
-        "retries": counter(
-            "kafka_message_retries_total",
-            "Failed handler tries that were tried again.",
-            ["topic", "group"],
-        ),
-        "seconds": histogram(
-            "kafka_message_processing_seconds",
-            "Time to handle a message, every try included.",
-            ["topic", "group"],
-        ),
-        "dead": counter(
-            "kafka_messages_dead_lettered_total",
-            "Messages written to a dead-letter topic.",
-            ["topic", "group"],
-        ),
-        "lag": gauge(
-            "kafka_consumer_lag",
-            "Messages between a partition's end and the consumer's handled offset.",
-            ["topic", "partition", "group"],
-            multiprocess_mode="max",
-        ),
-    }
+PRODUCED = instruments.counter(
+    "kafka_messages_produced_total",
+    "Messages published, by delivery result.",
+    ["topic", "status"],
+)
+CONSUMED = instruments.counter(
+    "kafka_messages_consumed_total",
+    "Messages consumed, by outcome.",
+    ["topic", "group", "status"],
+)
+RETRIES = instruments.counter(
+    "kafka_message_retries_total",
+    "Failed handler tries that were tried again.",
+    ["topic", "group"],
+)
+SECONDS = instruments.histogram(
+    "kafka_message_processing_seconds",
+    "Time to handle a message, every try included.",
+    ["topic", "group"],
+)
+DEAD_LETTERED = instruments.counter(
+    "kafka_messages_dead_lettered_total",
+    "Messages written to a dead-letter topic.",
+    ["topic", "group"],
+)
+LAG = instruments.gauge(
+    "kafka_consumer_lag",
+    "Messages between a partition's end and the consumer's handled offset.",
+    ["topic", "partition", "group"],
+    multiprocess_mode="max",
+)
+#: The families :meth:`ConsumerMetrics.child` names (labels: topic, group, then the rest).
+_FAMILIES: dict[str, instruments.Instrument] = {
+    "consumed": CONSUMED,
+    "retries": RETRIES,
+    "seconds": SECONDS,
+    "dead": DEAD_LETTERED,
+}
 
 
 @functools.lru_cache(maxsize=4096)
 def _produced_child(topic: str, status: str) -> Any:
-    families = _families()
-    return NULL if families is None else families["produced"].labels(topic, status)
+    return PRODUCED.labels(topic, status)
 
 
 def produced(topic: str, ok: bool) -> None:
@@ -97,29 +79,22 @@ class ConsumerMetrics:
 
     def __init__(self, group: str) -> None:
         self.group = group
-        self._families = _families()
-        self._children: dict[tuple[str, str], Any] = {}
+        self._children: dict[tuple[str, ...], Any] = {}
 
     def child(self, family: str, topic: str, *labels: str) -> Any:
         key = (family, topic, *labels)
         child = self._children.get(key)
         if child is None:
-            if self._families is None:
-                child = NULL
-            else:
-                child = self._families[family].labels(topic, self.group, *labels)
-            self._children[key] = child
+            child = self._children[key] = _FAMILIES[family].labels(topic, self.group, *labels)
         return child
 
     def lag(self, topic: str, partition: int, value: int) -> None:
-        if self._families is not None:
-            self._families["lag"].labels(topic, str(partition), self.group).set(value)
+        LAG.labels(topic, str(partition), self.group).set(value)
 
     def forget_lag(self, topic: str, partition: int) -> None:
         """Drop a revoked partition's series: another consumer reports it now."""
-        if self._families is not None:
-            with contextlib.suppress(KeyError):
-                self._families["lag"].remove(topic, str(partition), self.group)
+        with contextlib.suppress(KeyError):
+            LAG.remove(topic, str(partition), self.group)
 
 
 class BatchedObservations:
@@ -130,7 +105,8 @@ class BatchedObservations:
     per-message cost in ``bench kafka``). Here a batch's durations are sorted into
     buckets with ``bisect`` and each touched bucket is incremented once. That uses the
     child's ``_upper_bounds``/``_buckets``/``_sum`` (stable since prometheus_client 0.4);
-    a child without them (the no-op, a future client) gets plain ``observe()`` calls.
+    a child without them (the no-op, a child taken before the backend was set, a
+    future client) gets plain ``observe()`` calls.
     """
 
     def __init__(self) -> None:

@@ -4,6 +4,9 @@ Installed on every new connection (``connection_created``) as a permanent Django
 ``execute_wrapper``: no ENGINE swap, no ``DEBUG=True``, works on every backend.
 django-prometheus' ``django_prometheus.db`` backends were looked at: they need a
 different ENGINE per database and record only counters, no durations or slow queries.
+
+The metrics are :mod:`axiomod.instruments`: recorded when a backend (``axiomod_metrics``)
+is set. Without one a connection's wrapper skips measuring altogether.
 """
 
 from __future__ import annotations
@@ -14,9 +17,9 @@ import sys
 import time
 from typing import Any
 
-from django.apps import apps
 from django.db.backends.signals import connection_created
 
+from axiomod import instruments
 from axiomod.conf import settings
 
 __all__ = ["QueryInstrument", "install"]
@@ -33,6 +36,22 @@ _LIBRARY_MODULES = (
 QUERY_BUCKETS = (
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 )  # fmt: skip
+
+QUERY_DURATION = instruments.histogram(
+    "db_query_duration_seconds",
+    "Time spent in database queries.",
+    ["alias", "operation", "status"],
+    buckets=QUERY_BUCKETS,
+)
+SLOW_QUERIES = instruments.counter(
+    "db_slow_queries_total", "Queries slower than slow_query_ms.", ["alias"]
+)
+POOL_CONNECTIONS = instruments.gauge(
+    "db_pool_connections",
+    "Connections of the psycopg pool: size, available, waiting.",
+    ["alias", "state"],
+    multiprocess_mode="livesum",
+)
 
 
 def operation_of(sql: str) -> str:
@@ -67,7 +86,7 @@ class QueryInstrument:
         self.slow_seconds = conf.slow_query_ms / 1000.0
         self.sample_rate = conf.slow_query_sample_rate
         self.log_params = conf.log_params
-        self.metrics = _metrics() if conf.query_metrics else None
+        self.metrics = conf.query_metrics and instruments.has_backend()
         self._children: dict[tuple[str, str], Any] = {}
         self._pool_checked = 0.0
 
@@ -81,7 +100,7 @@ class QueryInstrument:
             raise
         finally:
             elapsed = time.perf_counter() - start
-            if self.metrics is not None:
+            if self.metrics:
                 self._record(sql, status, elapsed, context)
             if elapsed >= self.slow_seconds:
                 self._slow(sql, params, elapsed)
@@ -90,18 +109,18 @@ class QueryInstrument:
         operation = operation_of(sql)
         child = self._children.get((operation, status))
         if child is None:
-            child = self._children[(operation, status)] = self.metrics[0].labels(
+            child = self._children[(operation, status)] = QUERY_DURATION.labels(
                 self.alias, operation, status
             )
         child.observe(elapsed)
         now = time.monotonic()
         if now - self._pool_checked >= 1.0:  # pool gauges: at most once a second
             self._pool_checked = now
-            _record_pool(self.alias, context, self.metrics)
+            _record_pool(self.alias, context)
 
     def _slow(self, sql: str, params: Any, elapsed: float) -> None:
-        if self.metrics is not None:
-            self.metrics[1].labels(self.alias).inc()
+        if self.metrics:
+            SLOW_QUERIES.labels(self.alias).inc()
         if self.sample_rate < 1.0 and random.random() >= self.sample_rate:
             return
         slow_logger.warning(
@@ -119,35 +138,13 @@ class QueryInstrument:
         )
 
 
-def _metrics() -> tuple[Any, Any, Any] | None:
-    if not apps.is_installed("axiomod_metrics"):
-        return None
-    from axiomod_metrics import counter, gauge, histogram
-
-    return (
-        histogram(
-            "db_query_duration_seconds",
-            "Time spent in database queries.",
-            ["alias", "operation", "status"],
-            buckets=QUERY_BUCKETS,
-        ),
-        counter("db_slow_queries_total", "Queries slower than slow_query_ms.", ["alias"]),
-        gauge(
-            "db_pool_connections",
-            "Connections of the psycopg pool: size, available, waiting.",
-            ["alias", "state"],
-            multiprocess_mode="livesum",
-        ),
-    )
-
-
-def _record_pool(alias: str, context: Any, metrics: tuple[Any, Any, Any]) -> None:
+def _record_pool(alias: str, context: Any) -> None:
     connection = context.get("connection") if isinstance(context, dict) else None
     pool = getattr(connection, "pool", None) if connection is not None else None
     if pool is None:
         return
     stats = pool.get_stats()
-    gauge = metrics[2]
+    gauge = POOL_CONNECTIONS
     gauge.labels(alias, "size").set(stats.get("pool_size", 0))
     gauge.labels(alias, "available").set(stats.get("pool_available", 0))
     gauge.labels(alias, "waiting").set(stats.get("requests_waiting", 0))
