@@ -1,8 +1,13 @@
 """axiomod for Django: production-ready Django services for Kubernetes.
 
-The core app holds what every other axiomod app shares: the ``AXIOMOD`` settings
-(:mod:`axiomod.conf`), their system checks, ``axiomod.urls``, the WSGI/ASGI entry points
-that validate configuration at start-up, and the ``axiomod`` command-line tool.
+The core app is the kernel every other axiomod app builds on: the ``AXIOMOD`` settings
+(:mod:`axiomod.conf`, each section declared by the app that reads it), their system
+checks, the metrics facade (:mod:`axiomod.instruments`), signals, tracing set-up, the db
+layer, domain errors and JSON views, ``axiomod.urls``. It imports no ``axiomod_*`` app.
+Beside it: the composition root (:mod:`axiomod.process`, re-exported as ``axiomod.wsgi``,
+``axiomod.asgi`` and ``axiomod.gunicorn_config``), the developer tooling
+(:mod:`axiomod.devtools`, the ``axiomod`` command) and the test kit
+(:mod:`axiomod.testing`). See docs/architecture.md.
 """
 
 from importlib.metadata import PackageNotFoundError

@@ -39,7 +39,6 @@ def package_arguments(packages: list[str]) -> list[str]:
     return [argument for name in packages for argument in ("--package", name)]
 
 
-@pytest.mark.xfail(strict=False, reason="restructuring in progress (#20)")
 def test_the_repository_holds_its_own_rules():
     packages = repository_packages()
     missing = [name for name in packages if importlib.util.find_spec(name) is None]
