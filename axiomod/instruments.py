@@ -21,8 +21,9 @@ imports no app.
 
 Cost. Binding stores the real metric's bound methods (``labels``, ``inc``, ``observe``...)
 in the instrument's instance ``__dict__``: from then on ``instrument.labels(...)`` *is*
-the prometheus_client call, found one dictionary lookup earlier than on the metric
-itself, with no wrapper frame in between. ``labels()`` returns prometheus_client's own
+the prometheus_client call, with no wrapper frame in between; the lookup costs what it
+costs on the metric itself (an instance-dict hit instead of a miss, and the bound method
+is stored rather than made per call). ``labels()`` returns prometheus_client's own
 child, so a caller that caches children (the hot paths do) pays exactly what
 prometheus_client costs. Before binding, ``labels()`` returns a deferred child that binds
 itself the same way on its first use after the backend arrives; so a child taken at
@@ -248,7 +249,7 @@ class Instrument:
     def labels(self, *labelvalues: Any, **labelkwargs: Any) -> Any:
         """The child of these label values: prometheus_client's own once bound."""
         metric = self._bound()
-        if self.metric is None:
+        if self.metric is not metric:  # not bound: a backend may still come
             return _DeferredChild(self, labelvalues, labelkwargs)
         return metric.labels(*labelvalues, **labelkwargs)
 
@@ -310,19 +311,23 @@ class _DeferredChild:
         self._parent = parent
         self._labelvalues = labelvalues
         self._labelkwargs = labelkwargs
+        self._is_bound = False
 
     def _real(self) -> Any:
         parent = self._parent
-        parent._bound()
-        if parent.metric is None:
+        metric = parent._bound()
+        if parent.metric is not metric:  # not bound: a backend may still come
             return NOOP
-        child = parent.metric.labels(*self._labelvalues, **self._labelkwargs)
+        child = metric.labels(*self._labelvalues, **self._labelkwargs)
         with _lock:
-            _store(self, child, _CHILD_METHODS)
-            parent._deferred.append(self)
+            if not self._is_bound:
+                self._is_bound = True
+                _store(self, child, _CHILD_METHODS)
+                parent._deferred.append(self)
         return child
 
     def _unbind(self) -> None:
+        self._is_bound = False
         _clear(self)
 
     def inc(self, amount: float = 1, *args: Any) -> None:
