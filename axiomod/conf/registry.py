@@ -34,7 +34,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from importlib.metadata import entry_points
 
 from django.core.exceptions import ImproperlyConfigured
@@ -58,34 +58,33 @@ ENTRY_POINT_GROUP = "axiomod.sections"
 DECLARATION = "AXIOMOD_SECTIONS"
 
 _lock = threading.Lock()
-_installed: dict[str, type[Section]] | None = None
-_catalogue: dict[str, type[Section]] | None = None
+_found: dict[str, dict[str, type[Section]]] = {}  # "installed" and "catalogue", once each
+
+
+def _once(name: str, find: Callable[[], dict[str, type[Section]]]) -> dict[str, type[Section]]:
+    found = _found.get(name)
+    if found is None:
+        with _lock:
+            found = _found.get(name)
+            if found is None:
+                found = _found[name] = find()
+    return found
 
 
 def installed_sections() -> dict[str, type[Section]]:
     """Sections of the kernel and of every app in ``INSTALLED_APPS``, by key, in that order."""
-    global _installed
-    found = _installed
-    if found is None:
-        with _lock:
-            if _installed is None:
-                from django.conf import settings as django_settings
 
-                _installed = sections_of(getattr(django_settings, "INSTALLED_APPS", ()))
-            found = _installed
-    return found
+    def find() -> dict[str, type[Section]]:
+        from django.conf import settings as django_settings
+
+        return sections_of(getattr(django_settings, "INSTALLED_APPS", ()))
+
+    return _once("installed", find)
 
 
 def catalogue() -> dict[str, type[Section]]:
     """Sections of available apps, by key, whether installed in this project or not."""
-    global _catalogue
-    found = _catalogue
-    if found is None:
-        with _lock:
-            if _catalogue is None:
-                _catalogue = _read_catalogue()
-            found = _catalogue
-    return found
+    return _once("catalogue", _read_catalogue)
 
 
 def section_for(key: str) -> type[Section] | None:
@@ -95,9 +94,8 @@ def section_for(key: str) -> type[Section] | None:
 
 def forget() -> None:
     """Discover again on next use (``INSTALLED_APPS`` changed, in tests)."""
-    global _installed
     with _lock:
-        _installed = None
+        _found.pop("installed", None)
 
 
 def sections_of(installed_apps: Iterable[str]) -> dict[str, type[Section]]:
