@@ -112,7 +112,8 @@ class OtlpReceiver:
 
         self._http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.http_port = self._http.server_address[1]
-        threading.Thread(target=self._http.serve_forever, daemon=True).start()
+        # shutdown() waits for the serving loop's next poll: 0.5 s by default, per test.
+        threading.Thread(target=self._http.serve_forever, args=(0.05,), daemon=True).start()
         return self
 
     @property
