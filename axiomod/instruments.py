@@ -21,16 +21,18 @@ imports no app.
 
 Cost. Binding stores the real metric's bound methods (``labels``, ``inc``, ``observe``...)
 in the instrument's instance ``__dict__``: from then on ``instrument.labels(...)`` *is*
-the prometheus_client call, with no wrapper frame in between; the lookup costs what it
-costs on the metric itself (an instance-dict hit instead of a miss, and the bound method
-is stored rather than made per call). ``labels()`` returns prometheus_client's own
-child, so a caller that caches children (the hot paths do) pays exactly what
-prometheus_client costs. Before binding, ``labels()`` returns a deferred child that binds
-itself the same way on its first use after the backend arrives; so a child taken at
-import time (``X = counter(...).labels("eur")``, in a ``models.py`` imported before any
-``ready()``) records too. Once every app is ready without a backend
-(``django.apps.apps.ready``), instruments bind to the shared no-op for good: no
-allocation, one call that returns ``None``.
+the prometheus_client call, arguments passed straight through, no wrapper frame. On
+CPython 3.11 that costs ~50 ns more than the same call on the metric (a stored bound
+method misses the interpreter's method-call fast path): +3-5 % on ``labels().inc()``
+(~1.8 µs), where a check-and-forward wrapper (``if self._real: ...``) re-packs
+``*labelvalues`` and costs ~5x that; on a bare ``inc()`` both cost the same. ``labels()``
+returns prometheus_client's own child, so a caller that caches children (every hot path
+here does) pays exactly what prometheus_client costs. Before binding, ``labels()``
+returns a deferred child that binds itself the same way on its first use after the
+backend arrives; so a child taken at import time (``X = counter(...).labels("eur")``, in
+a ``models.py`` imported before any ``ready()``) records too. Once every app is ready
+without a backend (``django.apps.apps.ready``), instruments bind to the shared no-op for
+good: no allocation, a ``labels().inc()`` of ~0.15 µs.
 
 Why hand-written. prometheus_client has no no-op mode and no deferred registry: creating
 a ``Counter`` registers it at once, in whatever registry and multiprocess mode exist at
