@@ -75,5 +75,6 @@ class HealthSettings(Section):
         if len(set(paths)) != len(paths):
             yield ("ready_path", "live_path, ready_path and health_path must differ")
 
+
 #: The sections this app adds to ``AXIOMOD`` (found by :mod:`axiomod.conf.registry`).
 AXIOMOD_SECTIONS = (HealthSettings,)
