@@ -125,5 +125,6 @@ class OidcSettings(Section):
                 f"{self.jwks_min_refresh_interval} is longer than jwks_ttl ({self.jwks_ttl})",
             )
 
+
 #: The sections this app adds to ``AXIOMOD`` (found by :mod:`axiomod.conf.registry`).
 AXIOMOD_SECTIONS = (OidcSettings,)

@@ -157,5 +157,6 @@ class JobsSettings(Section):
         if self.beat_lock_timeout is not None and self.beat_lock_timeout <= self.beat_max_interval:
             yield ("beat_lock_timeout", "must be longer than beat_max_interval")
 
+
 #: The sections this app adds to ``AXIOMOD`` (found by :mod:`axiomod.conf.registry`).
 AXIOMOD_SECTIONS = (JobsSettings,)

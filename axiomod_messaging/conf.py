@@ -122,5 +122,6 @@ class KafkaSettings(Section):
             if not key.startswith(("security.", "sasl.", "ssl.")):
                 yield ("security", f"{key!r} is not a security.*, sasl.* or ssl.* key")
 
+
 #: The sections this app adds to ``AXIOMOD`` (found by :mod:`axiomod.conf.registry`).
 AXIOMOD_SECTIONS = (KafkaSettings,)

@@ -76,5 +76,6 @@ class MetricsSettings(Section):
         if not self.main_port and self.port is None:
             yield ("main_port", "False without a port: the metrics would be served nowhere")
 
+
 #: The sections this app adds to ``AXIOMOD`` (found by :mod:`axiomod.conf.registry`).
 AXIOMOD_SECTIONS = (MetricsSettings,)
