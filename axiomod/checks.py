@@ -79,3 +79,72 @@ def importable(dotted: str) -> str | None:
     except ImportError as exc:
         return f"cannot import {dotted!r} ({exc})"
     return None
+
+
+# MIDDLEWARE: what the apps' checks for their middleware share (axiomod.W010, W023, W033,
+# W080 and the order warnings next to them; each app checks its own middleware).
+
+#: Django's and axiomod's middlewares that answer some requests themselves, before the
+#: view: what they answer never reaches a middleware placed below them.
+ANSWERS_ITSELF = {
+    "django.middleware.security.SecurityMiddleware": "redirects to HTTPS",
+    "django.middleware.common.CommonMiddleware": (
+        "301 to the URL with a slash and 400 for a Host not in ALLOWED_HOSTS"
+    ),
+    "axiomod_auth.bearer.BearerTokenMiddleware": "401 for a bad bearer token",
+}
+
+
+def answers_itself(found: list[str]) -> tuple[str, str]:
+    """``('A' and 'B', "A's redirects ...; B's 401 ...")`` for entries of ANSWERS_ITSELF."""
+    names = " and ".join(repr(name) for name in found)
+    what = "; ".join(f"{name.rsplit('.', 1)[-1]}'s {ANSWERS_ITSELF[name]}" for name in found)
+    return names, what
+
+
+def middleware_index(dotted: str) -> int | None:
+    """Position in ``MIDDLEWARE`` of ``dotted`` or of a subclass of it; None if absent.
+
+    Like Django admin's checks for its required middleware, an entry matches when it is
+    the class itself or a subclass; an entry that cannot be imported matches nothing (the
+    server reports it when it loads the middleware).
+    """
+    entries = list(getattr(django_settings, "MIDDLEWARE", None) or ())
+    if dotted in entries:
+        return entries.index(dotted)
+    try:
+        wanted = import_string(dotted)
+    except ImportError:
+        return None
+    for i, entry in enumerate(entries):
+        try:
+            cls = import_string(entry)
+        except ImportError:
+            continue
+        if isinstance(cls, type) and isinstance(wanted, type) and issubclass(cls, wanted):
+            return i
+    return None
+
+
+def middleware_above(dotted: str, candidates: Iterable[str]) -> list[str]:
+    """The ``candidates`` found in ``MIDDLEWARE`` above ``dotted``, in their order there.
+
+    ``dotted`` must be in ``MIDDLEWARE`` (else the list is empty).
+    """
+    own = middleware_index(dotted)
+    if own is None:
+        return []
+    found = [(i, c) for c in candidates if (i := middleware_index(c)) is not None and i < own]
+    return [c for _, c in sorted(found)]
+
+
+def middleware_anchor(after: Iterable[str]) -> str | None:
+    """The last of ``after`` found in ``MIDDLEWARE`` (what a middleware goes right after)."""
+    present = [(i, a) for a in after if (i := middleware_index(a)) is not None]
+    return max(present)[1] if present else None
+
+
+def middleware_place(after: Iterable[str]) -> str:
+    """Where in ``MIDDLEWARE`` a middleware goes: right after the last of ``after`` there."""
+    anchor = middleware_anchor(after)
+    return "at the top of MIDDLEWARE" if anchor is None else f"to MIDDLEWARE right after {anchor!r}"

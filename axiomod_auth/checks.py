@@ -5,6 +5,10 @@
 * axiomod.E031: ``OIDCBackend`` is in ``AUTHENTICATION_BACKENDS`` but the section, its
   ``client_id`` or its ``client_secret`` is missing.
 * axiomod.E032: ``user_mapper`` cannot be imported.
+* axiomod.W033: ``BearerTokenMiddleware`` is above ``AuthenticationMiddleware`` in
+  ``MIDDLEWARE``, which then replaces the token's user with the session's (anonymous).
+  The middleware itself is optional (``@bearer_token_required`` and the DRF class work
+  without it), so its absence is not reported.
 """
 
 from __future__ import annotations
@@ -13,9 +17,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings as django_settings
-from django.core.checks import CheckMessage, Error, register
+from django.core.checks import CheckMessage, Error, Warning, register
 
-from axiomod.checks import TAG, importable
+from axiomod.checks import TAG, importable, middleware_above
 from axiomod.conf import settings
 
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -63,3 +67,24 @@ def check_oidc(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
         if problem:
             messages.append(Error(f'AXIOMOD["oidc"]["user_mapper"]: {problem}', id="axiomod.E032"))
     return messages
+
+
+MIDDLEWARE = "axiomod_auth.bearer.BearerTokenMiddleware"
+AUTHENTICATION = "django.contrib.auth.middleware.AuthenticationMiddleware"
+
+
+@register(TAG)
+def check_bearer_middleware_order(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """axiomod.W033: the bearer middleware must run after Django's authentication one."""
+    if not middleware_above(AUTHENTICATION, [MIDDLEWARE]):
+        return []  # absent, or below AuthenticationMiddleware (or without it) as it should
+    return [
+        Warning(
+            f"{MIDDLEWARE!r} is above {AUTHENTICATION!r} in MIDDLEWARE: that one sets "
+            "request.user again, from the session, so a request with a valid bearer token "
+            "reaches the view as the session's user (usually anonymous).",
+            hint=f"Move {MIDDLEWARE!r} to right after {AUTHENTICATION!r}.",
+            obj="settings.MIDDLEWARE",
+            id="axiomod.W033",
+        )
+    ]

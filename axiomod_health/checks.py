@@ -1,13 +1,24 @@
-"""System checks of ``AXIOMOD["health"]`` that need more than the schema (ids axiomod.E02x)."""
+"""System checks of the health app (ids axiomod.E02x, W02x).
+
+* axiomod.E020-E022: ``AXIOMOD["health"]`` beyond its schema (checks that cannot be
+  imported or are not checks; the metrics path on a probe path).
+* axiomod.W023: ``HealthProbeMiddleware`` is not in ``MIDDLEWARE``: the probes go through
+  the whole stack, where ``ALLOWED_HOSTS`` refuses a kubelet that calls the pod by IP.
+* axiomod.W024: it is below a middleware that refuses or redirects probes
+  (``CommonMiddleware`` unless ``ALLOWED_HOSTS`` has ``"*"``; ``SecurityMiddleware``
+  with ``SECURE_SSL_REDIRECT`` on and the probe paths not exempt).
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.apps import apps
-from django.core.checks import CheckMessage, Error, register
+from django.conf import settings as django_settings
+from django.core.checks import CheckMessage, Error, Warning, register
 
-from axiomod.checks import TAG, importable
+from axiomod.checks import TAG, importable, middleware_above, middleware_index
 from axiomod.conf import settings
 
 
@@ -94,4 +105,53 @@ def check_metrics_path_is_not_a_probe_path(
         )
         for key, what in _OWN_PATHS.items()
         if getattr(health, key) == metrics.path
+    ]
+
+
+MIDDLEWARE = "axiomod_health.middleware.HealthProbeMiddleware"
+COMMON = "django.middleware.common.CommonMiddleware"
+SECURITY = "django.middleware.security.SecurityMiddleware"
+
+
+@register(TAG)
+def check_probe_middleware(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """axiomod.W023 (missing) and W024 (below a middleware that refuses probes)."""
+    if any(e.path[:1] == ("health",) for e in settings.errors):
+        return []  # the schema errors are reported by axiomod.checks already
+    health = settings.health
+    probes = f"{health.live_path} and {health.ready_path}"
+    if middleware_index(MIDDLEWARE) is None:
+        return [
+            Warning(
+                f"{MIDDLEWARE!r} is not in MIDDLEWARE: {probes} go through the whole "
+                "middleware stack, where a Kubernetes probe (which calls the pod by its IP) "
+                "gets 400 DisallowedHost unless ALLOWED_HOSTS lists that IP, and every probe "
+                "pays for sessions and authentication.",
+                hint=f"Add {MIDDLEWARE!r} at the top of MIDDLEWARE.",
+                obj="settings.MIDDLEWARE",
+                id="axiomod.W023",
+            )
+        ]
+    breaks = {}
+    if "*" not in getattr(django_settings, "ALLOWED_HOSTS", ()):
+        breaks[COMMON] = (
+            "it answers a probe that calls the pod by its IP with 400 DisallowedHost "
+            "(the IP is not in ALLOWED_HOSTS)"
+        )
+    if getattr(django_settings, "SECURE_SSL_REDIRECT", False):
+        exempt = [re.compile(r) for r in getattr(django_settings, "SECURE_REDIRECT_EXEMPT", ())]
+        paths = (health.live_path.lstrip("/"), health.ready_path.lstrip("/"))
+        if not all(any(r.search(p) for r in exempt) for p in paths):
+            breaks[SECURITY] = (
+                "with SECURE_SSL_REDIRECT on it answers a probe over plain HTTP with a "
+                "301 to https://"
+            )
+    return [
+        Warning(
+            f"{MIDDLEWARE!r} is below {above!r} in MIDDLEWARE: {breaks[above]}, so {probes} fail.",
+            hint=f"Move {MIDDLEWARE!r} to the top of MIDDLEWARE.",
+            obj="settings.MIDDLEWARE",
+            id="axiomod.W024",
+        )
+        for above in middleware_above(MIDDLEWARE, breaks)
     ]

@@ -13,7 +13,7 @@ class MetricsConfig(AxiomodAppConfig):
         from axiomod import instruments
         from axiomod.signals import serving_started
 
-        from . import registry
+        from . import checks, registry  # noqa: F401  (checks registers the system checks)
 
         # The kernel's and the apps' instruments are created through this app's registry.
         instruments.set_backend(registry)
