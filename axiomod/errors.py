@@ -126,8 +126,18 @@ INTERNAL = DomainError()
 
 
 def describe(exc: BaseException) -> DomainError:
-    """The domain error a client is told about ``exc``: itself, or a generic internal one."""
-    return exc if isinstance(exc, DomainError) else INTERNAL
+    """The domain error a client is told about ``exc``: itself, or a generic internal one.
+
+    One infrastructure failure has a meaning for the client too: a database connection
+    that cannot be had (:func:`axiomod.db.outage.unavailable`) is a 503 ``unavailable``.
+    """
+    if isinstance(exc, DomainError):
+        return exc
+    if exc.__class__.__name__ == "OperationalError":  # cheap test first: no import
+        from axiomod.db.outage import unavailable
+
+        return unavailable(exc) or INTERNAL
+    return INTERNAL
 
 
 def http_status(exc: BaseException) -> int:

@@ -33,7 +33,9 @@ class DomainErrorMiddleware(SyncAndAsyncMiddleware):
     ``{"error": "not_found", "detail": "invoice 7 not found"}`` with 404, and so on down
     the table in :mod:`axiomod.errors`. Any other exception is logged with its traceback
     (logger ``axiomod.errors``) and answered ``500 {"error": "internal", ...}``, never
-    with its text; with ``DEBUG`` on it is left to Django's debug page instead. The
+    with its text; with ``DEBUG`` on it is left to Django's debug page instead. A
+    database connection that cannot be had (:mod:`axiomod.db.outage`) is ``503
+    {"error": "unavailable", ...}`` with ``Retry-After``, with ``DEBUG`` on too. The
     exceptions Django answers itself (``Http404``, ``PermissionDenied``, ``BadRequest``,
     ``SuspiciousOperation``) keep Django's answers: its ``handler400``/``403``/``404``,
     JSON too when the root URLconf imports :mod:`axiomod.views`' handlers. Place it
@@ -52,14 +54,21 @@ class DomainErrorMiddleware(SyncAndAsyncMiddleware):
         from django.conf import settings
         from django.http import JsonResponse
 
-        from axiomod.errors import DomainError, describe
+        from axiomod.errors import INTERNAL, describe
 
-        if not isinstance(exception, DomainError):
+        error = describe(exception)
+        if error is INTERNAL:
             if settings.DEBUG or isinstance(exception, _DJANGO_ANSWERED):
                 return None  # Django's own answer (debug page, 404, 403, 400)
             _logger().error("%s %s failed", request.method, request.path, exc_info=exception)
-        error = describe(exception)
-        return JsonResponse(error.body(), status=error.status)
+        # A database that cannot be reached is a 503 with DEBUG on too: the debug page
+        # would run the QuerySets of the traceback's frames again, paying the pool
+        # timeout once for each (axiomod.db.outage).
+        response = JsonResponse(error.body(), status=error.status)
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after is not None:
+            response["Retry-After"] = str(retry_after)
+        return response
 
 
 def _django_answered() -> tuple[type[BaseException], ...]:

@@ -157,4 +157,7 @@ def _on_connection_created(sender: Any, connection: Any, **kwargs: Any) -> None:
 
 
 def install() -> None:
+    from .outage import install_log_throttle
+
     connection_created.connect(_on_connection_created, dispatch_uid="axiomod.db.instrument")
+    install_log_throttle()  # psycopg_pool's "error connecting" lines: one per interval
