@@ -200,7 +200,7 @@ def test_templates_and_an_irreversible_migration(project):
     assert data.returncode == 0, data.stderr
     text = (migrations / "0002_backfill.py").read_text()
     assert "migrations.RunPython(forwards, backwards)" in text
-    assert "('shop', '0001_initial')" in text
+    assert '("shop", "0001_initial")' in text  # formatted by ruff
     sql = axiomod(project, "migrate", "create", "shop", "--sql", "--name", "raw")
     assert sql.returncode == 0
     assert "migrations.RunSQL(UP, DOWN)" in (migrations / "0003_raw.py").read_text()

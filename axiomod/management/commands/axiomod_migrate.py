@@ -1,7 +1,9 @@
 """``manage.py axiomod_migrate create|up|down|status``: Django migrations, with guard rails.
 
-* ``create APP [-n NAME] [--empty | --sql]``: ``makemigrations`` for model changes, or an
-  empty RunPython/RunSQL migration from a template with both directions stubbed.
+* ``create APP [NAME] [--empty | --sql]`` (or ``-n NAME``): ``makemigrations`` for model
+  changes, or an empty RunPython/RunSQL migration from a template with both directions
+  stubbed. The new file is fixed and formatted with ruff under the project's configuration,
+  as ``axiomod_generate``'s files are, so it passes the project's own lint.
 * ``up [APP [TARGET]]``: ``migrate``; prints each migration applied.
 * ``down APP [--steps N | --to NAME] [--dry-run] [--yes]``: roll back the last N
   migrations. Asks first (refuses without ``--yes`` when nobody can answer), shows the
@@ -12,7 +14,8 @@
 
 Exit codes: 0 done, 1 refused or failed (``--check`` findings), 2 usage error (and a
 rollback without ``--yes`` when standard input is not a terminal: /dev/null, a pipe, or
-closed).
+closed). A usage error after the action prints that action's own usage
+(``usage: manage.py axiomod_migrate create ...``), not the command's.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import argparse
 import json
 import sys
 from io import StringIO
+from pathlib import Path
 from typing import Any
 
 from django.core.management import call_command
@@ -45,17 +49,38 @@ def _stdin_is_a_terminal() -> bool:
         return False
 
 
+class ActionParser(CommandParser):
+    """The parser of one action: what it cannot parse is its own usage error.
+
+    argparse hands the arguments an action's parser leaves over back to the command's
+    parser, whose error then shows the command's usage (``ACTION ...``), which lists none
+    of the action's options. Refusing them here shows ``create``'s usage, with ``-n``.
+    """
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed, extras
+
+
 class Command(BaseCommand):
     help = "Create, apply, roll back and inspect Django migrations."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--database", default=DEFAULT_DB_ALIAS, help="database alias")
-        sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+        sub = parser.add_subparsers(
+            dest="action", required=True, metavar="ACTION", parser_class=ActionParser
+        )
 
         create = sub.add_parser("create", help="a migration for model changes, or an empty one")
+        self._create_parser = create
         self._database_option(create)
         create.add_argument("app", help="app label")
-        create.add_argument("-n", "--name", help="migration name (after the number)")
+        create.add_argument(
+            "positional_name", nargs="?", metavar="NAME", help="migration name (after the number)"
+        )
+        create.add_argument("-n", "--name", help="the same, as an option")
         kind = create.add_mutually_exclusive_group()
         kind.add_argument("--empty", action="store_true", help="RunPython, both directions")
         kind.add_argument("--sql", action="store_true", help="RunSQL with up and down SQL")
@@ -121,6 +146,10 @@ class Command(BaseCommand):
         from axiomod.devtools.migrate.templates import write_empty_migration
 
         app = options["app"]
+        name, positional = options["name"], options.get("positional_name")
+        if name and positional and name != positional:
+            self._create_parser.error(f"the name is given twice ({positional!r} and -n {name!r})")
+        name = name or positional
         try:
             apps.get_app_config(app)
         except LookupError:
@@ -136,7 +165,7 @@ class Command(BaseCommand):
                 )
             kind = "sql" if options["sql"] else "python"
             try:
-                path = write_empty_migration(app, options["name"], kind)
+                path = write_empty_migration(app, name, kind)
             except FileExistsError as exc:
                 raise CommandError(str(exc)) from exc
             except (KeyError, ValueError) as exc:  # string.Template: unknown or stray $
@@ -147,17 +176,33 @@ class Command(BaseCommand):
                     "$app_label, $dependencies, $description; $$ for a dollar sign)"
                 ) from exc
             self.stdout.write(f"created {path}")
+            self._format([path])
             return
-        kwargs = {"name": options["name"]} if options["name"] else {}
+        from django.core.management.commands.makemigrations import Command as MakeMigrations
+
+        kwargs = {"name": name} if name else {}
+        makemigrations = MakeMigrations()
         # Without a terminal, makemigrations' questions (a new non-null field...) end it
         # with their message instead of waiting for an answer nobody can give.
         call_command(
-            "makemigrations",
+            makemigrations,
             app,
             interactive=_stdin_is_a_terminal(),
             stdout=self._raw_stdout(),
             **kwargs,
         )
+        self._format([Path(path) for path in getattr(makemigrations, "written_files", [])])
+
+    def _format(self, paths: list[Path]) -> None:
+        """ruff's safe fixes and format, as ``axiomod_generate`` applies them to its files."""
+        from django.conf import settings
+
+        from axiomod.devtools.scaffold.render import polish
+
+        base = getattr(settings, "BASE_DIR", None)
+        problem = polish(paths, Path(base) if base else Path.cwd())
+        if problem:
+            self.stderr.write(problem)
 
     # -- up -----------------------------------------------------------------------------
 
