@@ -5,13 +5,13 @@ from __future__ import annotations
 import django
 from django.core.handlers.asgi import ASGIHandler
 
-from axiomod.process.startup import ensure_valid_configuration
+from axiomod.process.startup import ensure_valid_configuration_to_serve
 from axiomod.signals import serving_started
 
 
 def get_asgi_application() -> ASGIHandler:
     django.setup(set_prefix=False)
-    ensure_valid_configuration()
+    ensure_valid_configuration_to_serve()
     handler = ASGIHandler()
     serving_started.send(sender="asgi")
     return handler

@@ -11,6 +11,11 @@ What it does, in the master process:
 * Metrics port: when ``AXIOMOD["metrics"]["port"]`` is set, the master serves it (the
   aggregate of all workers) and workers don't try to bind it. This reads the Django
   settings, so ``DJANGO_SETTINGS_MODULE`` must be in the environment.
+* Configuration: when ``DJANGO_SETTINGS_MODULE`` is set, the master validates the
+  ``AXIOMOD`` block before it forks and, on errors, logs each one once with its hint and
+  stops ("App failed to load"): no worker starts only to report the same errors again.
+  Errors only Django's checks can find (they need the apps loaded) are reported by each
+  worker, once (``axiomod.wsgi``).
 * Header size: ``limit_request_field_size`` lets a request header line carry a bearer
   token as long as ``axiomod_auth`` accepts (16 KiB); gunicorn's default, 8,190 bytes,
   answered larger tokens with its own HTML 431 before Django (and the 401 with a
@@ -44,6 +49,8 @@ _BEARER_TOKEN_LENGTH = 16 * 1024
 # the header buffer of a request at ~limit_request_fields (100) times it, ~1.6 MB.
 limit_request_field_size = len("Authorization: Bearer ") + _BEARER_TOKEN_LENGTH + len("\r\n")
 
+# gunicorn's exit status when the application cannot be loaded (Arbiter.APP_LOAD_ERROR).
+_APP_LOAD_ERROR = 4
 _MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 _created_dir: str | None = None
 
@@ -75,10 +82,13 @@ def on_starting(server: Any) -> None:
 def when_ready(server: Any) -> None:
     """Runs in the master before the workers are spawned.
 
-    Whatever happens here, workers must not fight over the metrics port (the first to
-    bind it would take it down with it when recycled), so the owner marker is set even
-    when the master cannot serve it; the reason is logged.
+    An invalid ``AXIOMOD`` block stops the master here, before any worker exists.
+    Otherwise, whatever happens here, workers must not fight over the metrics port (the
+    first to bind it would take it down with it when recycled), so the owner marker is set
+    even when the master cannot serve it; the reason is logged.
     """
+    if os.environ.get("DJANGO_SETTINGS_MODULE"):
+        _refuse_invalid_configuration(server)
     if not _metrics_installed():
         return
     from django.core.exceptions import ImproperlyConfigured
@@ -95,8 +105,36 @@ def when_ready(server: Any) -> None:
     try:
         start_metrics_server(owner="gunicorn master")
     except ImproperlyConfigured as exc:
-        # The workers report it too and gunicorn stops with "Worker failed to boot".
+        # Not a schema error (those stopped the master above): the workers report it too.
         server.log.error("axiomod: metrics port not served: %s", exc)
+
+
+def _refuse_invalid_configuration(server: Any) -> None:
+    """Log every error of the ``AXIOMOD`` block once and halt the master (exit status 4).
+
+    Without this, each worker would load the application only to fail on the same errors,
+    each reporting them; the master would then stop anyway, with "App failed to load".
+    """
+    try:
+        from axiomod.conf import settings
+
+        errors = settings.errors
+    except Exception:  # settings that do not even import: the workers report it, once each
+        return
+    if not errors:
+        return
+    lines = []
+    for error in errors:
+        where = error.setting if error.env is None else f"{error.env} (default of {error.setting})"
+        lines.append(f"  - ({error.id}) {where}: {error.message}.")
+        if error.hint:
+            lines.append(f"    HINT: {error.hint}")
+    server.log.error(
+        "axiomod cannot start, the configuration has errors:\n%s\n"
+        "`python manage.py check` reports the same errors without starting a server.",
+        "\n".join(lines),
+    )
+    server.halt(reason="App failed to load.", exit_status=_APP_LOAD_ERROR)
 
 
 def post_worker_init(worker: Any) -> None:

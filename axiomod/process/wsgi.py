@@ -10,13 +10,13 @@ from __future__ import annotations
 import django
 from django.core.handlers.wsgi import WSGIHandler
 
-from axiomod.process.startup import ensure_valid_configuration
+from axiomod.process.startup import ensure_valid_configuration_to_serve
 from axiomod.signals import serving_started
 
 
 def get_wsgi_application() -> WSGIHandler:
     django.setup(set_prefix=False)
-    ensure_valid_configuration()
+    ensure_valid_configuration_to_serve()
     handler = WSGIHandler()
     serving_started.send(sender="wsgi")
     return handler

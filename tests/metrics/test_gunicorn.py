@@ -141,11 +141,12 @@ def test_bad_metrics_settings_stop_gunicorn_cleanly(migrated, tmp_path):
         "PYTHONPATH": str(tmp_path),
     }
     server = gunicorn(env, tmp_path / "gunicorn.log", workers=1)
-    with pytest.raises(RuntimeError, match="server exited with 3"):
+    # The master validates AXIOMOD before it forks (tests/core/test_boot_errors.py).
+    with pytest.raises(RuntimeError, match="server exited with 4"):
         server.start(timeout=60)
     log = server.log()
-    assert 'AXIOMOD["metrics"]["port"]' in log
-    assert "Worker failed to boot" in log
+    assert log.count('AXIOMOD["metrics"]["port"]') == 1
+    assert "App failed to load" in log
 
 
 def test_without_settings_module_in_the_environment_no_worker_binds_the_port(tmp_path, migrated):
