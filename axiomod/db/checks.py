@@ -3,6 +3,7 @@
 * axiomod.E070: a ``db.replicas`` entry that is not a ``DATABASES`` alias; E075: the
   primary listed as a replica; W070: replicas without the router that uses them.
 * axiomod.E071-E074: the known connection-pool traps of ``DATABASES``.
+* axiomod.W071: pool options given to ``database()`` for an entry without a pool.
 """
 
 from __future__ import annotations
@@ -68,6 +69,38 @@ def _is_replica_router(entry: Any) -> bool:
             return False
     cls = entry if isinstance(entry, type) else type(entry)
     return issubclass(cls, PrimaryReplicaRouter)
+
+
+@register(TAG, "database")
+def check_unused_pool_options(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Pool options that ``database()`` was given for an entry that has no pool."""
+    return unused_pool_options(django_settings.DATABASES)
+
+
+def unused_pool_options(databases: dict[str, Any]) -> list[CheckMessage]:
+    from .config import UNUSED_POOL_OPTIONS
+
+    messages: list[CheckMessage] = []
+    for alias, config in databases.items():
+        unused = config.get(UNUSED_POOL_OPTIONS)
+        if not unused:
+            continue
+        engine = config.get("ENGINE", "")
+        reason = (
+            "pool=False was given"
+            if engine == "django.db.backends.postgresql"
+            else f"{engine} has no connection pool in Django"
+        )
+        named = ", ".join(f"{name}={value!r}" for name, value in unused.items())
+        messages.append(Warning(
+            f"DATABASES[{alias!r}]: {named} unused: {reason}.",
+            hint="They take effect when the URL is PostgreSQL; here each connection "
+            "persists for max_lifetime seconds (CONN_MAX_AGE). If one settings module "
+            "serves both on purpose (SQLite in development), silence this with "
+            'SILENCED_SYSTEM_CHECKS = ["axiomod.W071"].',
+            obj="settings.DATABASES", id="axiomod.W071",
+        ))  # fmt: skip
+    return messages
 
 
 @register(TAG, "database")

@@ -14,6 +14,11 @@ Go framework / axiomod        psycopg_pool (PostgreSQL)   MariaDB, SQLite
 ``max_idle_time`` (s)         ``max_idle``                (no pool)
 ``timeout`` (s)               ``timeout`` (wait for one)  connect / SQLite lock wait
 ============================  ==========================  ===========================
+
+Pool options given for an entry without a pool are not an error: they are unused, and
+the axiomod.W071 check names them, so ``database(os.environ["DATABASE_URL"], max_open=4)``
+serves SQLite in development and PostgreSQL in production. A value no backend accepts
+(``max_open=0``, a negative time) is a ``ValueError`` on every backend.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from typing import Any
 
 import dj_database_url
 
-__all__ = ["POOL_DEFAULTS", "database"]
+__all__ = ["POOL_DEFAULTS", "UNUSED_POOL_OPTIONS", "database"]
 
 #: Sized for a gunicorn worker: a sync worker uses one connection at a time, threads more.
 POOL_DEFAULTS = {
@@ -33,7 +38,9 @@ POOL_DEFAULTS = {
     "timeout": 10.0,
 }
 
-_POOL_ONLY = ("max_open", "min_idle", "max_idle", "max_idle_time")
+#: Key of a ``DATABASES`` entry (ignored by Django) holding the pool options that
+#: ``database()`` was given for an entry without a pool; read by axiomod.W071.
+UNUSED_POOL_OPTIONS = "AXIOMOD_UNUSED_POOL_OPTIONS"
 
 
 def database(
@@ -54,6 +61,7 @@ def database(
     PostgreSQL gets a pool unless ``pool=False``; ``extra`` keys (``TEST``, ``ATOMIC_REQUESTS``,
     ...) are copied into the entry as they are.
     """
+    _refuse_invalid(max_open, min_idle, max_idle, max_lifetime, max_idle_time, timeout)
     if url.startswith("mariadb://"):
         url = "mysql://" + url.removeprefix("mariadb://")
     config = dj_database_url.parse(url)
@@ -66,6 +74,8 @@ def database(
         "max_idle": max_idle,
         "max_idle_time": max_idle_time,
     }
+    if engine == "django.db.backends.postgresql":
+        _require_psycopg()
     if engine == "django.db.backends.postgresql" and pool is not False:
         values = {**POOL_DEFAULTS, **{k: v for k, v in given.items() if v is not None}}
         if max_lifetime is not None:
@@ -87,18 +97,14 @@ def database(
         # when CONN_HEALTH_CHECKS is on.
         config["CONN_HEALTH_CHECKS"] = True
     else:
-        named = [name for name in _POOL_ONLY if given[name] is not None]
+        # Pool options where there is no pool are not an error: one settings module
+        # serves SQLite in development and PostgreSQL in production with the same call.
+        # They are recorded for the axiomod.W071 check, which names them.
+        unused = {name: value for name, value in given.items() if value is not None}
         if pool:
-            named.insert(0, "pool=True")
-        if named:
-            reason = (
-                "pool=False was given"
-                if engine == "django.db.backends.postgresql"
-                else f"{engine} has no connection pool in Django"
-            )
-            raise ValueError(
-                f"{', '.join(named)}: {reason}; use max_lifetime (persistent connections) instead"
-            )
+            unused = {"pool": True, **unused}
+        if unused:
+            config[UNUSED_POOL_OPTIONS] = unused
         if timeout is not None:
             if engine == "django.db.backends.sqlite3":
                 config["OPTIONS"].setdefault("timeout", float(timeout))  # lock wait
@@ -112,6 +118,53 @@ def database(
         config["CONN_HEALTH_CHECKS"] = True
     config.update(extra)
     return config
+
+
+def _refuse_invalid(
+    max_open: Any, min_idle: Any, max_idle: Any, max_lifetime: Any, max_idle_time: Any,
+    timeout: Any,
+) -> None:  # fmt: skip
+    """``ValueError`` for a value that no backend accepts.
+
+    Checked on every backend, so a typo is found in development on SQLite, where the
+    pool options are otherwise unused, rather than by the first deployment on
+    PostgreSQL. Values that only fail together (``max_open`` below ``min_idle``) or
+    only on one backend are the system checks' business (axiomod.E073).
+    """
+    problems = []
+    for name, value, least in (("max_open", max_open, 1), ("min_idle", min_idle, 0),
+                               ("max_idle", max_idle, 0)):  # fmt: skip
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value < least
+        ):
+            problems.append(f"{name}={value!r} must be an integer >= {least}")
+    for name, value, zero_ok in (("max_lifetime", max_lifetime, True),
+                                 ("max_idle_time", max_idle_time, False),
+                                 ("timeout", timeout, False)):  # fmt: skip
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            problems.append(f"{name}={value!r} must be a number of seconds")
+        elif value < 0 or (value == 0 and not zero_ok):
+            problems.append(f"{name}={value!r} must be {'>= 0' if zero_ok else '> 0'} seconds")
+    if problems:
+        raise ValueError("database(): " + "; ".join(problems))
+
+
+def _require_psycopg() -> None:
+    """PostgreSQL needs psycopg (the ``postgres`` extra); say so rather than Django's
+    generic ``Error loading psycopg2 or psycopg module`` at the first connection."""
+    try:
+        import psycopg  # noqa: F401  (Django imports it at the first connection anyway)
+    except ImportError as exc:
+        try:
+            import psycopg2  # noqa: F401  (Django still accepts psycopg 2)
+        except ImportError:
+            from django.core.exceptions import ImproperlyConfigured
+
+            raise ImproperlyConfigured(
+                f'PostgreSQL needs a driver: pip install "axiomod[postgres]" ({exc})'
+            ) from None
 
 
 def _use_pymysql() -> None:

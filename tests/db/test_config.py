@@ -48,9 +48,10 @@ def test_mariadb_gets_persistent_connections(url):
 
 
 @pytest.mark.parametrize("url", ["mysql://root@db/shop", "sqlite:////tmp/x.sqlite3"])
-def test_pool_settings_on_a_backend_without_a_pool_are_refused(url):
-    with pytest.raises(ValueError, match=r"max_open: .* has no connection pool"):
-        database(url, max_open=10)
+def test_pool_settings_on_a_backend_without_a_pool_are_recorded_not_refused(url):
+    config = database(url, max_open=10)  # W071 names them (tests/db/test_adoption.py)
+    assert config["AXIOMOD_UNUSED_POOL_OPTIONS"] == {"max_open": 10}
+    assert "pool" not in config["OPTIONS"]
 
 
 def test_extra_keys_are_copied():
@@ -64,11 +65,13 @@ def test_pool_lends_only_checked_connections():
     assert config["CONN_HEALTH_CHECKS"] is True, "Django gives the pool a check only then"
 
 
-def test_pool_true_on_a_backend_without_a_pool_is_refused():
-    with pytest.raises(ValueError, match=r"pool=True: .* has no connection pool"):
-        database("mysql://root@db/shop", pool=True)
-    with pytest.raises(ValueError, match="pool=False was given"):
-        database("postgres://db/shop", pool=False, max_open=3)
+def test_pool_true_on_a_backend_without_a_pool_and_pool_false_with_sizes_are_recorded():
+    assert database("mysql://root@db/shop", pool=True)["AXIOMOD_UNUSED_POOL_OPTIONS"] == {
+        "pool": True
+    }
+    plain = database("postgres://db/shop", pool=False, max_open=3)
+    assert plain["AXIOMOD_UNUSED_POOL_OPTIONS"] == {"max_open": 3}
+    assert "AXIOMOD_UNUSED_POOL_OPTIONS" not in database("postgres://db/shop", max_open=3)
 
 
 def test_min_idle_never_exceeds_max_open_and_explicit_pool_options_win():
