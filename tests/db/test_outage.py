@@ -15,12 +15,13 @@ import logging
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
 from axiomod.db.outage import ConnectErrorThrottle, DatabaseUnavailable, unavailable
 from axiomod.testing.ports import free_port
-from tests.servers import ROOT, service_env
+from tests.servers import ROOT, gunicorn, service_env
 
 POOL_TIMEOUT = 1.0
 
@@ -180,3 +181,33 @@ def test_a_failed_connect_is_an_outage(add_alias):
         connections[alias].ensure_connection()
     assert isinstance(unavailable(caught.value), DatabaseUnavailable)
     assert describe(caught.value).status == 503
+
+
+@pytest.mark.integration
+def test_gunicorn_with_debug_answers_503_within_one_pool_timeout_and_logs_once(tmp_path):
+    """The finding as it was met: DEBUG on, under gunicorn, the pool's default log."""
+
+    (tmp_path / "down_settings.py").write_text(SETTINGS)
+    env = {
+        "PYTHONPATH": f"{tmp_path}:{ROOT}",
+        "DJANGO_SETTINGS_MODULE": "down_settings",
+        "DEBUG": "1",
+        "DOWN_PORT": str(free_port()),
+        "POOL_TIMEOUT": str(POOL_TIMEOUT),
+    }
+    server = gunicorn(env, tmp_path / "gunicorn.log", workers=1)
+    server.ready_path = "/live"  # no database
+    with server:
+        started = time.monotonic()
+        answers = []
+        while time.monotonic() - started < 5:
+            t = time.monotonic()
+            answer = server.request("GET", "/invoices/", timeout=30)
+            answers.append((answer.status, time.monotonic() - t, answer.headers))
+        log = server.log()
+    assert {status for status, _, _ in answers} == {503}, log[-3000:]
+    assert max(seconds for _, seconds, _ in answers) < 2 * POOL_TIMEOUT + 0.5, answers
+    assert answers[0][2].get("Retry-After") == "5"
+    assert "WORKER TIMEOUT" not in log
+    connect_lines = [x for x in log.splitlines() if "error connecting in" in x]
+    assert len(connect_lines) == 1, connect_lines  # 5 s of outage, one line per 30 s
