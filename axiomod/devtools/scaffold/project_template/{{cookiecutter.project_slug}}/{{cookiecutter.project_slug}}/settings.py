@@ -112,6 +112,9 @@ TIME_ZONE = "UTC"
 USE_I18N = False
 USE_TZ = True
 
+# axiomod logs on loggers under "axiomod" (axiomod.tracing, axiomod.health, axiomod.db.slow,
+# ...) and, as a library, adds no handler of its own: this one prints its INFO lines, such
+# as "tracing to console (sample ratio 1.0)" at start-up, with the service's own.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
