@@ -21,6 +21,7 @@ import difflib
 import enum
 import math
 import os
+import re
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping
@@ -183,7 +184,26 @@ class _Collector:
         self.errors: list[ConfigError] = []
 
     def add(self, kind: ErrorKind, path, message: str, hint=None, env=None) -> None:
+        hint = plain_text(hint) if hint else hint
         self.errors.append(ConfigError(kind, tuple(path), message, hint, env))
+
+
+_RST_LITERAL = re.compile(r"``(.+?)``")
+_RST_ROLE = re.compile(r":[a-z]+(?::[a-z]+)?:`~?([^`]+)`")
+
+
+def plain_text(text: str) -> str:
+    """``text`` (a setting's RST doc) as a hint for a terminal: ``x`` and :class:`x` -> `x`.
+
+    A setting's doc is the hint of a missing required value; printed by ``manage.py
+    check`` and at start-up, RST markup would show raw. A ``~`` role keeps the last name.
+    """
+
+    def role(match: re.Match[str]) -> str:
+        target = match.group(1)
+        return f"`{target.rsplit('.', 1)[-1]}`" if match.group(0).count("~") else f"`{target}`"
+
+    return _RST_ROLE.sub(role, _RST_LITERAL.sub(r"`\1`", text))
 
 
 def load_section(
@@ -506,8 +526,42 @@ def _wrong_type(value: Any, tp: Any, path, collector: _Collector) -> Any:
         ErrorKind.WRONG_TYPE,
         path,
         f"expected {_describe(tp)}, got {type(value).__name__} {value!r}",
+        _conversion_hint(value, tp),
     )
     return _INVALID
+
+
+_TRUTHY = {"true", "1", "yes", "on"}
+_FALSY = {"false", "0", "no", "off"}
+
+
+def _conversion_hint(value: Any, tp: Any) -> str | None:
+    """A str that reads as the expected number or boolean: an environment variable read
+    without converting it, as in ``"port": os.environ["METRICS_PORT"]``."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    base = _strip_optional(tp)
+    expected = get_args(base) if _is_union(base) else (base,)
+    for target in expected:
+        if target is int and _reads_as(int, text):
+            code = 'int(os.environ["..."])'
+        elif target is float and _reads_as(float, text):
+            code = 'float(os.environ["..."])'
+        elif target is bool and text.lower() in _TRUTHY | _FALSY:
+            code = 'os.environ["..."].lower() in ("1", "true")'
+        else:
+            continue
+        return f"an environment variable is always a str: convert it, e.g. {code}"
+    return None
+
+
+def _reads_as(kind: type, text: str) -> bool:
+    try:
+        number = kind(text)
+    except ValueError:
+        return False
+    return kind is not float or math.isfinite(number)
 
 
 def _choices_hint(choices: Iterable[Any], given: str | None) -> str:
