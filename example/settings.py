@@ -110,12 +110,15 @@ AXIOMOD = {
 
 # OpenID Connect: set OIDC_ISSUER (e.g. https://sso.example.com/realms/acme) and the
 # client credentials to accept the provider's bearer tokens and to enable the login at
-# /oidc/authenticate/. Endpoints and keys come from discovery.
+# /oidc/authenticate/. Endpoints and keys come from discovery. OIDC_AUDIENCE is the `aud`
+# bearer tokens must carry when it is not the client id (a provider using resource
+# indicators puts the API's URI there).
 if os.environ.get("OIDC_ISSUER"):
     AXIOMOD["oidc"] = {
         "issuer": os.environ["OIDC_ISSUER"],
         "client_id": os.environ.get("OIDC_CLIENT_ID", "invoices-api"),
         "client_secret": os.environ.get("OIDC_CLIENT_SECRET"),
+        "audience": os.environ.get("OIDC_AUDIENCE") or None,
     }
     if os.environ.get("OIDC_CLIENT_SECRET"):  # the browser login needs the secret
         AUTHENTICATION_BACKENDS = [
