@@ -91,17 +91,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         if rest in (["--help"], ["-h"]):
             print(
                 f"usage: axiomod {args.command} ...\n\n{text}.\nRun it inside a project "
-                "to see its options."
+                "to see its options (no project yet? 'axiomod new NAME' creates one)."
             )
             return 0
         print(
             f"axiomod {args.command}: not inside a Django project (no manage.py in "
-            f"{Path.cwd()} or above, and DJANGO_SETTINGS_MODULE is not set).",
+            f"{Path.cwd()} or above, and DJANGO_SETTINGS_MODULE is not set).\n"
+            "Run it from a project's directory, or create a project with 'axiomod new NAME'.",
             file=sys.stderr,
         )
         return 2
     if command[1].endswith("manage.py"):
         os.chdir(Path(command[1]).parent)
+    if args.command == "validator":
+        # Not straight into manage.py, whose django.setup() would die before the
+        # validator runs when the project cannot be imported (see that module).
+        command[1:1] = ["-m", "axiomod.devtools.validator.standalone"]
     # exec, not a child process: signals (SIGTERM from Kubernetes, Ctrl-C) and the exit
     # status are the management command's own, and nothing is left orphaned.
     os.execv(command[0], command)

@@ -24,6 +24,12 @@ RUFF_MISSING = (
     f"({sys.executable}) nor on PATH: pip install ruff"
 )
 
+#: What a project without modules (a fresh ``axiomod new``) is told instead of a count of 0.
+NO_MODULES = (
+    "the project has no modules yet, the installed apps under its directory that this "
+    "check covers; 'axiomod generate module NAME' adds one"
+)
+
 
 def ruff_command() -> list[str] | None:
     """How to run ruff: the package of this interpreter first, else the binary on PATH."""
@@ -40,11 +46,13 @@ def check_naming(paths: list[Path], *, cwd: Path | None = None) -> CheckResult:
     if command is None:
         result.error = RUFF_MISSING
         return result
+    if not paths:
+        # A new project has no modules yet: say so rather than "files checked: 0".
+        result.note = NO_MODULES
+        return result
     result.summary = {
         "files_checked": sum(1 for path in paths for _ in path.rglob("*.py")),
     }
-    if not paths:
-        return result
     completed = subprocess.run(
         [
             *command,

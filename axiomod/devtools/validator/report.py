@@ -35,6 +35,8 @@ class CheckResult:
     summary: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     output: str = ""
+    #: Why a check that passed had nothing to look at (shown instead of zero counts).
+    note: str = ""
 
     @property
     def ok(self) -> bool:
@@ -51,6 +53,9 @@ def render_text(results: list[CheckResult]) -> str:
     """A summary line per check, then one ``path:line: message`` line per finding."""
     lines = []
     for result in results:
+        if result.note and result.ok:
+            lines.append(f"{result.name}: nothing to check ({result.note})")
+            continue
         facts = [f"{key.replace('_', ' ')}: {value}" for key, value in result.summary.items()]
         if result.error is None:
             facts.append(f"violations: {len(result.findings)}")
@@ -79,6 +84,7 @@ def render_json(results: list[CheckResult]) -> str:
                     "name": result.name,
                     "ok": result.ok,
                     "error": result.error,
+                    "note": result.note,
                     "summary": result.summary,
                     "violations_by_category": result.by_category(),
                     "findings": [asdict(finding) for finding in result.findings],

@@ -8,6 +8,9 @@ cookiecutter has no built-in for "the version of the package that ships the temp
 default answer for ``python_version``, and ``django_requirement(python)`` the Django
 specifier a project on that Python gets: both from :mod:`axiomod.support`, the one place
 that states the supported Django × Python set.
+
+``axiomod_source()`` is where the rendering axiomod came from when that was not a package
+index (:mod:`axiomod.devtools.scaffold.source`): the ``Makefile`` installs it from there.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from jinja2 import Environment
 from jinja2.ext import Extension
 
 from axiomod import support
+from axiomod.devtools.scaffold import source
 
 
 def _installed_axiomod() -> str:
@@ -35,3 +39,4 @@ class AxiomodVersionExtension(Extension):
         environment.globals["axiomod_version"] = _installed_axiomod()
         environment.globals["axiomod_python"] = support.running_python()
         environment.globals["django_requirement"] = support.django_requirement
+        environment.globals["axiomod_source"] = source.current
