@@ -106,22 +106,21 @@ def middleware_index(dotted: str) -> int | None:
     """Position in ``MIDDLEWARE`` of ``dotted`` or of a subclass of it; None if absent.
 
     Like Django admin's checks for its required middleware, an entry matches when it is
-    the class itself or a subclass; an entry that cannot be imported matches nothing (the
-    server reports it when it loads the middleware).
+    the class itself or a subclass. Only the entries are imported (the server imports
+    them anyway), never ``dotted``, which may belong to an app that is not installed; an
+    entry that cannot be imported matches nothing (the server reports it when it loads).
     """
     entries = list(getattr(django_settings, "MIDDLEWARE", None) or ())
     if dotted in entries:
         return entries.index(dotted)
-    try:
-        wanted = import_string(dotted)
-    except ImportError:
-        return None
     for i, entry in enumerate(entries):
         try:
             cls = import_string(entry)
-        except ImportError:
+        except Exception:
             continue
-        if isinstance(cls, type) and isinstance(wanted, type) and issubclass(cls, wanted):
+        if isinstance(cls, type) and any(
+            f"{base.__module__}.{base.__qualname__}" == dotted for base in cls.__mro__
+        ):
             return i
     return None
 

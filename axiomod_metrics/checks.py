@@ -23,6 +23,7 @@ from axiomod.checks import (
     middleware_index,
     middleware_place,
 )
+from axiomod.conf import settings
 
 MIDDLEWARE = "axiomod_metrics.middleware.MetricsMiddleware"
 PROBES = "axiomod_health.middleware.HealthProbeMiddleware"
@@ -47,7 +48,7 @@ def check_metrics_middleware(app_configs: Any = None, **kwargs: Any) -> list[Che
     if probes is not None and own is not None and probes > own:
         messages.append(
             Warning(
-                f"{MIDDLEWARE!r} is above {PROBES!r} in MIDDLEWARE: every /live and /ready "
+                f"{MIDDLEWARE!r} is above {PROBES!r} in MIDDLEWARE: every {_probes()} "
                 'probe is counted as a request (path="unmatched").',
                 hint=f"Put {PROBES!r} first in MIDDLEWARE and {MIDDLEWARE!r} right after it.",
                 obj="settings.MIDDLEWARE",
@@ -69,3 +70,9 @@ def check_metrics_middleware(app_configs: Any = None, **kwargs: Any) -> list[Che
             )
         )
     return messages
+
+
+def _probes() -> str:
+    """The probe paths, read through the kernel's accessor (the health app's section)."""
+    health = settings.best_effort("health")
+    return f"{health.live_path} and {health.ready_path}"

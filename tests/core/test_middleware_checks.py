@@ -214,3 +214,14 @@ def test_tracing_middleware_below_common_middleware():
 @pytest.mark.parametrize("name", [ERRORS, SECURITY])
 def test_other_middleware_is_not_required(name):
     assert middleware_messages(without(name), AXIOMOD=CONSOLE) == []
+
+
+def test_an_entry_that_cannot_be_imported_is_no_middleware_of_ours():
+    entries = [m if m != METRICS else "myservice.nope.MetricsMiddleware" for m in without()]
+    assert [m.id for m in middleware_messages(entries)] == ["axiomod.W010"]
+
+
+def test_every_middleware_check_id_is_documented():
+    text = (ROOT / "docs" / "configuration.md").read_text()
+    for check_id in sorted(MIDDLEWARE_IDS):
+        assert f"`axiomod.{check_id}`" in text, check_id
