@@ -120,3 +120,49 @@ def test_the_guide_no_longer_says_the_commands_were_not_run():
     text = GUIDE.read_text()
     assert "were not run" not in text
     assert "grpcurl was not installed" not in text
+
+
+def guide_command_with_token() -> list[str]:
+    """The guide's grpcurl line that sends a bearer token (section on authentication)."""
+    text = GUIDE.read_text()
+    for block in re.findall(r"```sh\n(.*?)```", text, re.S):
+        if "$TOKEN" in block:
+            (line,) = [line for line in block.replace("\\\n", " ").splitlines() if "$TOKEN" in line]
+            return shlex.split(line)
+    raise AssertionError("the guide's grpcurl line with a bearer token is gone")
+
+
+def test_the_guides_bearer_token_call_with_an_audience_from_oidc_audience(tmp_path, provider):
+    """The guide's call with ``-H "authorization: Bearer $TOKEN"`` against the example
+    configured by OIDC_ISSUER and OIDC_AUDIENCE: a provider that uses resource indicators
+    puts the API's URI in ``aud``, and the example accepts it."""
+    binary = grpcurl_binary()
+    audience = "https://api.example.com/invoices"
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "AXIOMOD_VAR_DIR": str(tmp_path),
+        "OIDC_ISSUER": provider.issuer,
+        "OIDC_AUDIENCE": audience,
+        "OIDC_CLIENT_SECRET": None,
+    }
+    migrated = manage("migrate", "--no-input", env=env)
+    assert migrated.returncode == 0, migrated.stderr
+    create = next(c for c in guide_commands() if c[-1].endswith("/CreateInvoice"))
+    command = guide_command_with_token()
+    with GrpcServer(env, tmp_path / "grpc.log", settings="example.settings") as server:
+        run(binary, create, server.target)
+
+        def call(token: str) -> subprocess.CompletedProcess:
+            args = [
+                server.target if arg == GUIDE_ADDRESS else arg.replace("$TOKEN", token)
+                for arg in command[1:]
+            ]
+            return subprocess.run([binary, *args], capture_output=True, text=True, timeout=60)
+
+        accepted = call(provider.token({"aud": audience}))
+        assert accepted.returncode == 0, accepted.stderr
+        assert json.loads(accepted.stdout)["customer"] == "ACME GmbH"
+        # A token for the client id is not for this API once the audience is set.
+        refused = call(provider.token())
+        assert refused.returncode != 0
+        assert "Unauthenticated" in refused.stderr, refused.stderr
