@@ -4,6 +4,11 @@ Exit codes mean something, so CI can gate on them: 0 every check passed, 1 a che
 violations or failed, 2 the request was wrong (unknown flag, unreadable or invalid rules
 file, unknown ``--package``). The report goes to stdout (JSON with ``--json``); the
 one-line verdict of a failure goes to stderr as Django's ``CommandError``.
+
+``manage.py`` sets the project up before it runs any command, so a project that cannot be
+imported never reaches this one that way; ``axiomod validator`` runs it through
+:mod:`axiomod.devtools.validator.standalone`, and then the static checks still report and
+the import failure is a finding (see :func:`axiomod.devtools.validator.validate`).
 """
 
 from __future__ import annotations
