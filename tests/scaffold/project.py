@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "axiomod_grpc",
     # generated modules
 ]
+MIDDLEWARE = ["axiomod_health.middleware.HealthProbeMiddleware"]  # axiomod.W023 otherwise
 ROOT_URLCONF = "shop.urls"
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
