@@ -1,4 +1,4 @@
-"""Benchmark ``grpc``: unary ``GetInvoice`` calls, a bare server vs axiomod's, in one run.
+"""Benchmark ``grpc``: unary ``GetInvoice`` calls, bare servers vs axiomod's (threads, grpc.aio).
 
 The example's ``Invoices.GetInvoice`` (one invoice read through the example's use case
 and Django repository: one ``SELECT`` on SQLite, the protobuf answer built from it),
@@ -26,7 +26,18 @@ grpcio client in this process.
   a receiver the server encodes and sends the sampled spans as in production; the
   receiver's own work (a collector's, elsewhere in production) is not charged to it.
 
-Both: project ``bench.grpc_project.settings`` (the example's settings with the gRPC
+The ``grpc.aio`` pair, served and loaded in the same rounds (its figures ``grpc.aio.*``):
+
+* Baseline (``aio_bare``): ``python -m bench.grpc_project.server --chain none --asyncio``:
+  a plain ``grpc.aio.server`` with ``migration_thread_pool=ThreadPoolExecutor(N)``, as
+  ``axiomod_grpc.build_server(asyncio=True)`` makes its own, the same servicer added
+  the same way, no interceptors; grpc.aio runs the sync ``GetInvoice`` in that pool.
+* Candidate (``aio_axiomod``): ``python -m django axiomod_grpc --port 0 --asyncio``, the
+  same chain in its ``grpc.aio`` flavour (the error interceptor runs the sync servicer
+  method through asgiref's ``sync_to_async(thread_sensitive=False)``), with a receiver
+  and a metrics port of its own.
+
+Both pairs: project ``bench.grpc_project.settings`` (the example's settings with the gRPC
 host, ``max_workers`` and logging pinned: same apps, so the per-query database metrics
 run on both sides), the same SQLite file (a fresh temporary one, migrated, with one
 invoice created through the example's use case before the servers start), the same
@@ -63,10 +74,12 @@ Figures (ratio = candidate / baseline; for calls/s below 1 means fewer calls per
 * ``grpc.server_cpu.total``: the server's CPU from the start of the measured rounds to
   the end of the final export wait / all measured calls; the CPU target:
   ratio - 1 < 10 %.
+* ``grpc.aio.calls_per_s.*``, ``grpc.aio.server_cpu.*``: the same five for the
+  ``grpc.aio`` pair.
 
 Checks: every server answers ``GetInvoice(id=1)`` with the same invoice before the
-timing; every call succeeds (an error stops the run); the candidate's receiver got a
-``GetInvoice`` span for about 10 % of its calls (within 5 standard deviations); the
+timing; every call succeeds (an error stops the run); each candidate's receiver got a
+``GetInvoice`` span for about 10 % of its calls (within 5 standard deviations); each
 candidate's ``grpc_requests_total{method="GetInvoice",status="OK"}`` equals the calls
 it was sent. The servers are stopped (SIGTERM, then SIGKILL of their process groups)
 whatever happens, Ctrl-C and SIGTERM included, and die with this process.
@@ -147,6 +160,9 @@ CALL_TIMEOUT = 10.0
 START_TIMEOUT = 60.0
 BASELINE = "bare"
 CANDIDATE = "axiomod"
+#: The grpc.aio pair.
+AIO_BASELINE = "aio_bare"
+AIO_CANDIDATE = "aio_axiomod"
 #: Probe name -> ``--chain`` of bench.grpc_project.server.
 PROBES = {
     "errors": "errors",
@@ -729,16 +745,20 @@ def run(options: Options) -> Iterator[Figure]:
         servers[BASELINE] = _Server(
             BASELINE, [*server_module, "none"], dict(env), workdir / "bare.log"
         )
-        receiver, tracing_env = traced()
-        metrics_port = free_port()
-        servers[CANDIDATE] = _Server(
-            CANDIDATE,
-            [sys.executable, "-m", "django", "axiomod_grpc", "--port", "0", "--threads"],
-            {**env, **tracing_env, "AXIOMOD_BENCH_GRPC_METRICS_PORT": str(metrics_port)},
-            workdir / "axiomod.log",
-            receiver=receiver,
-            metrics_port=metrics_port,
+        servers[AIO_BASELINE] = _Server(
+            AIO_BASELINE, [*server_module, "none", "--asyncio"], dict(env), workdir / "aio_bare.log"
         )
+        for label, kind in ((CANDIDATE, "--threads"), (AIO_CANDIDATE, "--asyncio")):
+            receiver, tracing_env = traced()
+            metrics_port = free_port()
+            servers[label] = _Server(
+                label,
+                [sys.executable, "-m", "django", "axiomod_grpc", "--port", "0", kind],
+                {**env, **tracing_env, "AXIOMOD_BENCH_GRPC_METRICS_PORT": str(metrics_port)},
+                workdir / f"{label}.log",
+                receiver=receiver,
+                metrics_port=metrics_port,
+            )
         for name in probes:
             chain = PROBES[name]
             probe_env = dict(env)
@@ -785,14 +805,18 @@ def run(options: Options) -> Iterator[Figure]:
             flush_wait=flush_wait,
         )
 
-        # Checks: every call counted by the candidate's metrics, ~10 % of them traced.
-        counted = _scrape_count(metrics_port)
-        sent = samples[CANDIDATE].counts["calls"] + 1  # + the answer check
-        if counted != sent:
-            raise RuntimeError(
-                f"the candidate's grpc_requests_total for GetInvoice/OK is {counted}, "
-                f"{sent} calls were sent to it"
-            )
+        # Checks: every call counted by the candidates' metrics, ~10 % of them traced.
+        counts: dict[str, float | None] = {}
+        for label in (CANDIDATE, AIO_CANDIDATE):
+            port = servers[label].metrics_port
+            assert port is not None
+            counts[label] = counted = _scrape_count(port)
+            sent = samples[label].counts["calls"] + 1  # + the answer check
+            if counted != sent:
+                raise RuntimeError(
+                    f"the {label} server's grpc_requests_total for GetInvoice/OK is "
+                    f"{counted}, {sent} calls were sent to it"
+                )
         spans: dict[str, int] = {}
         for label, server in servers.items():
             if server.receiver is None:
@@ -829,7 +853,8 @@ def run(options: Options) -> Iterator[Figure]:
         + ", ".join(
             f"{label} {n}/{samples[label].counts['calls'] + 1}" for label, n in spans.items()
         )
-        + f"; candidate's grpc_requests_total: {counted:.0f}"
+        + "; candidates' grpc_requests_total: "
+        + ", ".join(f"{label} {n:.0f}" for label, n in counts.items())
     )
     totals = {
         label: (end_cpu[label] - start_cpu[label]) / 1e9 / samples[label].counts["measured_calls"]
@@ -858,7 +883,24 @@ def run(options: Options) -> Iterator[Figure]:
         {
             **common,
             "spans_received": spans[CANDIDATE],
-            "grpc_requests_total": counted,
+            "grpc_requests_total": counts[CANDIDATE],
+            "uncommitted": uncommitted_files,
+            "versions": _versions(),
+        },
+    )
+    yield from _figures(
+        "grpc.aio",
+        samples[AIO_BASELINE],
+        samples[AIO_CANDIDATE],
+        (
+            "plain grpc.aio.server (migration_thread_pool of max_workers), no interceptors",
+            "manage.py axiomod_grpc --asyncio (metrics, tracing 0.1, errors)",
+        ),
+        {"baseline": totals[AIO_BASELINE], "candidate": totals[AIO_CANDIDATE]},
+        {
+            **common,
+            "spans_received": spans[AIO_CANDIDATE],
+            "grpc_requests_total": counts[AIO_CANDIDATE],
             "uncommitted": uncommitted_files,
             "versions": _versions(),
         },
@@ -873,11 +915,21 @@ def run(options: Options) -> Iterator[Figure]:
             {**common, "probe_chain": PROBES[name]},
         )
 
+    for kind, (baseline, candidate) in (
+        ("grpc.server", (BASELINE, CANDIDATE)),
+        ("grpc.aio", (AIO_BASELINE, AIO_CANDIDATE)),
+    ):
+        _verdict(kind, samples[baseline], samples[candidate], totals[baseline], totals[candidate])
+
+
+def _verdict(kind: str, base: Samples, cand: Samples, base_cpu: float, cand_cpu: float) -> None:
+    """One line on stderr: a pair's overheads against the target."""
+
     def overhead(mode: str) -> float:
-        c, b = samples[CANDIDATE].values(f"calls_per_s.{mode}"), base.values(f"calls_per_s.{mode}")
+        c, b = cand.values(f"calls_per_s.{mode}"), base.values(f"calls_per_s.{mode}")
         return 100 * (1 - statistics.median(c) / statistics.median(b))
 
-    cpu_overhead = 100 * (totals[CANDIDATE] / totals[BASELINE] - 1)
+    cpu_overhead = 100 * (cand_cpu / base_cpu - 1)
     verdict = {
         name: "met" if value < TARGET_OVERHEAD_PCT else "missed"
         for name, value in (
@@ -887,9 +939,9 @@ def run(options: Options) -> Iterator[Figure]:
         )
     }
     say(
-        f"grpc: overhead (target < {TARGET_OVERHEAD_PCT:.0f} %): calls/s sequential "
+        f"grpc: {kind} overhead (target < {TARGET_OVERHEAD_PCT:.0f} %): calls/s sequential "
         f"{overhead('sequential'):.1f} % ({verdict['sequential']}), concurrent "
         f"{overhead('concurrent'):.1f} % ({verdict['concurrent']}); server CPU per call "
-        f"{totals[BASELINE] * 1e6:.0f} -> {totals[CANDIDATE] * 1e6:.0f} µs, "
+        f"{base_cpu * 1e6:.0f} -> {cand_cpu * 1e6:.0f} µs, "
         f"+{cpu_overhead:.1f} % ({verdict['cpu']})"
     )

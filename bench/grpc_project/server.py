@@ -7,6 +7,16 @@ without axiomod would run: Django set up with the same project
 ``InvoicesServicer`` added with the generated ``add_InvoicesServicer_to_server``, no
 interceptors, no server options, no health or reflection service.
 
+``--chain none --asyncio`` is the baseline of the ``grpc.aio`` pair: the same, on a plain
+``grpc.aio.server(migration_thread_pool=ThreadPoolExecutor(N))`` built as
+``axiomod_grpc.build_server(asyncio=True)`` builds its own (same pool size and thread
+name prefix, no interceptors). grpc.aio runs a synchronous servicer method (the
+example's ``InvoicesServicer`` is one) in that pool, off the event loop; that is how a
+plain ``grpc.aio`` server serves a sync servicer at all. (axiomod's own aio server hands
+the sync method to asgiref's ``sync_to_async(thread_sensitive=False)`` from its error
+interceptor, which runs it in the event loop's default executor: see
+``axiomod_grpc.interceptors._in_thread``.)
+
 ``--chain errors,metrics,tracing`` (any non-empty subset, in any order) serves the same
 servicer behind only those parts of axiomod's chain, taken from
 ``axiomod_grpc.interceptor_chain()`` (so in its order: metrics, tracing, errors) after
@@ -27,6 +37,7 @@ when the benchmark stops it) and flushes tracing.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import signal
 import sys
@@ -66,7 +77,10 @@ def _kind(interceptor: object) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.grpc_project.server")
     parser.add_argument("--chain", default="none", help="none, or parts of: " + ",".join(PARTS))
+    parser.add_argument("--asyncio", action="store_true", help="a plain grpc.aio server")
     args = parser.parse_args(argv)
+    if args.asyncio and args.chain != "none":
+        parser.error("--asyncio serves the baseline only (--chain none)")
     wanted = set() if args.chain == "none" else set(args.chain.split(","))
     if not wanted <= set(PARTS):
         parser.error(f"--chain: unknown part(s) {sorted(wanted - set(PARTS))}")
@@ -104,6 +118,9 @@ def main(argv: list[str] | None = None) -> None:
                 f"(it has {[_kind(i) for i in available]}; tracing needs OTEL_TRACES_EXPORTER)"
             )
 
+    if args.asyncio:
+        asyncio.run(_serve_aio(settings.grpc.max_workers))
+        return
     pool = futures.ThreadPoolExecutor(max_workers=settings.grpc.max_workers)
     server = grpc.server(pool, interceptors=chain or None)
     invoices_pb2_grpc.add_InvoicesServicer_to_server(InvoicesServicer(), server)
@@ -122,6 +139,30 @@ def main(argv: list[str] | None = None) -> None:
     server.stop(0).wait()
     tracing.shutdown()
     sys.stdout.flush()
+
+
+async def _serve_aio(workers: int) -> None:
+    """The plain ``grpc.aio`` baseline, until SIGTERM or SIGINT."""
+    import grpc
+
+    from example.invoices.delivery.grpc import invoices_pb2_grpc
+    from example.invoices.delivery.grpc.servicer import InvoicesServicer
+
+    pool = futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc-sync")
+    server = grpc.aio.server(migration_thread_pool=pool)
+    invoices_pb2_grpc.add_InvoicesServicer_to_server(InvoicesServicer(), server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    if not port:
+        raise SystemExit("could not bind 127.0.0.1")
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await server.start()
+    print(f"serving gRPC (asyncio) on 127.0.0.1:{port} (chain: none)", flush=True)
+    await stop.wait()
+    await server.stop(0)
+    pool.shutdown(wait=False)
 
 
 if __name__ == "__main__":
