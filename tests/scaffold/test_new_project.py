@@ -255,6 +255,15 @@ def test_naming_without_modules_says_there_is_nothing_to_check():
     assert json.loads(render_json([result]))["checks"][0]["note"] == NO_MODULES
 
 
+def test_architecture_without_modules_says_there_is_nothing_to_check():
+    from axiomod.devtools.validator.architecture import check_architecture
+    from axiomod.devtools.validator.rules import DEFAULT_RULES
+
+    result = check_architecture(DEFAULT_RULES, [])
+    assert result.ok and result.note == NO_MODULES and not result.summary
+    assert render_text([result]).startswith("architecture: nothing to check (the project")
+
+
 @pytest.mark.integration
 def test_validator_on_a_fresh_project(tmp_path):
     project = create_project("Fresh", output_dir=tmp_path)

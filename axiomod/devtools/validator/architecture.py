@@ -25,7 +25,7 @@ import os
 from pathlib import Path
 
 from axiomod.devtools.validator.project import ProjectModule
-from axiomod.devtools.validator.report import CheckResult, Finding
+from axiomod.devtools.validator.report import NO_MODULES, CheckResult, Finding
 from axiomod.devtools.validator.rules import Rules, path_is, path_matches
 
 LAYER = "layer"
@@ -138,10 +138,11 @@ def check_architecture(rules: Rules, modules: list[ProjectModule]) -> CheckResul
     except ImportError:
         result.error = 'the architecture check needs grimp: pip install "axiomod[scaffold]"'
         return result
-    result.summary = {"rules": rules.source, "files_checked": 0, "imports_checked": 0}
     if not modules:
-        result.summary["modules"] = 0
+        # A new project has no modules yet: say so rather than "files checked: 0".
+        result.note = NO_MODULES
         return result
+    result.summary = {"rules": rules.source, "files_checked": 0, "imports_checked": 0}
     judge = Judge(rules, modules)
     graph = grimp.build_graph(
         *sorted(judge.top_levels), include_external_packages=True, cache_dir=None

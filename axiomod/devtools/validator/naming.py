@@ -17,7 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from axiomod.devtools.validator.report import CheckResult, Finding
+from axiomod.devtools.validator.report import NO_MODULES, CheckResult, Finding
 
 RUFF_MISSING = (
     "the naming check needs ruff, which is not installed for this Python "
@@ -25,10 +25,6 @@ RUFF_MISSING = (
 )
 
 #: What a project without modules (a fresh ``axiomod new``) is told instead of a count of 0.
-NO_MODULES = (
-    "the project has no modules yet, the installed apps under its directory that this "
-    "check covers; 'axiomod generate module NAME' adds one"
-)
 
 
 def ruff_command() -> list[str] | None:

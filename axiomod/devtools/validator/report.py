@@ -10,6 +10,12 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+#: Why the architecture and naming checks have nothing to check on a new project.
+NO_MODULES = (
+    "the project has no modules yet, the installed apps under its directory that these "
+    "checks cover; 'axiomod generate module NAME' adds one"
+)
+
 
 @dataclass(frozen=True)
 class Finding:
