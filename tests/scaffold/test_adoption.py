@@ -24,11 +24,9 @@ service counting its request on ``/metrics``, and from ``axiomod new`` to a pass
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tarfile
@@ -36,12 +34,12 @@ import time
 import urllib.error
 import urllib.request
 import zipfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
 
-from axiomod.testing import free_port
+from .serving import serving
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(1800)]
 
@@ -131,44 +129,6 @@ def get(url: str, timeout: float = 5) -> tuple[int, str]:
         return exc.code, exc.read().decode()
 
 
-@contextlib.contextmanager
-def serving(command: Sequence[str | Path], cwd: Path, env: Mapping[str, str]) -> Iterator[str]:
-    """``command`` (gunicorn, with ``{port}`` in it) until the block ends; yields its URL."""
-    port = free_port()
-    log = cwd / "server.log"
-    with open(log, "wb") as output:
-        process = subprocess.Popen(
-            [str(part).format(port=port) for part in command],
-            cwd=cwd,
-            env=offline_env(env),
-            stdin=subprocess.DEVNULL,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"the server exited with {process.returncode}:\n{log.read_text()}")
-            with contextlib.suppress(OSError):
-                get(f"{base}/metrics", timeout=2)
-                break
-            if time.monotonic() > deadline:
-                pytest.fail(f"the server did not answer in 60 s:\n{log.read_text()}")
-            time.sleep(0.1)
-        yield base
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(5)
-
-
 # --------------------------------------------------------------------------------------
 # The startproject service of the README's tour, reduced to what /metrics needs
 # --------------------------------------------------------------------------------------
@@ -203,9 +163,14 @@ def startproject_counts_its_request(venv: Path, root: Path) -> None:
         settings.write(ADOPTED_SETTINGS)
     with open(project / "adopted" / "urls.py", "a") as urls:
         urls.write(ADOPTED_URLS)
-    command = [venv / "bin" / "gunicorn", "-c", "python:axiomod.gunicorn_config"]
-    command += ["adopted.wsgi:application", "--bind", "127.0.0.1:{port}", "--workers", "1"]
-    with serving(command, project, {"DJANGO_SETTINGS_MODULE": "adopted.settings"}) as base:
+
+    def command(port: int) -> list[str | Path]:
+        gunicorn = [venv / "bin" / "gunicorn", "-c", "python:axiomod.gunicorn_config"]
+        return [*gunicorn, "adopted.wsgi:application", "--bind", f"127.0.0.1:{port}", "-w", "1"]
+
+    env = offline_env({"DJANGO_SETTINGS_MODULE": "adopted.settings"})
+    log = project / "server.log"
+    with serving(command, cwd=project, env=env, log=log, ready_path="/metrics") as base:
         assert get(f"{base}/hello/") == (200, "hello")
         status, metrics = get(f"{base}/metrics")
     assert status == 200

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.scaffold.test_project_template import VARIANTS, cookiecutter_config, projects
+from tests.scaffold.test_project_template import VARIANTS, projects
 
 kubernetes_validate = pytest.importorskip(
     "kubernetes_validate", reason="pip install kubernetes-validate (in the dev extra)"
@@ -23,7 +23,7 @@ kubernetes_validate = pytest.importorskip(
 
 pytestmark = pytest.mark.integration
 
-__all__ = ["cookiecutter_config", "projects"]  # fixtures, used by name
+__all__ = ["projects"]  # a fixture, used by name
 
 #: The Kubernetes release the manifests are checked against: the oldest minor release
 #: still under upstream support when this was written (2026-12). Raise it with them.

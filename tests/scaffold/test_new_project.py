@@ -15,7 +15,6 @@ import shutil
 import subprocess
 import sys
 import tomllib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,17 +27,6 @@ from axiomod.devtools.validator.naming import NO_MODULES, check_naming
 from axiomod.devtools.validator.report import render_json, render_text
 
 REPOSITORY = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(autouse=True)
-def cookiecutter_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Keep cookiecutter's replay dump and clones out of the home directory."""
-    home = tmp_path_factory.mktemp("cookiecutter-home")
-    config = home / "config.yaml"
-    config.write_text(f"replay_dir: {home / 'replay'}\ncookiecutters_dir: {home / 'repos'}\n")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("COOKIECUTTER_CONFIG", str(config))
-        yield
 
 
 class FakeDistribution:

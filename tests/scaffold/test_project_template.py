@@ -19,14 +19,12 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
-import time
 import tomllib
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -35,7 +33,8 @@ import yaml
 from axiomod import support
 from axiomod.devtools.scaffold import project as scaffold_project
 from axiomod.devtools.scaffold.project import create_project, main
-from axiomod.testing import free_port
+
+from .serving import serving
 
 pytestmark = pytest.mark.integration
 
@@ -131,17 +130,6 @@ def rendered_files(root: Path) -> set[Path]:
         for path in root.rglob("*")
         if path.is_file() and not _LEFTOVERS.intersection(path.relative_to(root).parts)
     }
-
-
-@pytest.fixture(scope="module", autouse=True)
-def cookiecutter_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Keep cookiecutter's replay dump and clones out of the home directory."""
-    home = tmp_path_factory.mktemp("cookiecutter-home")
-    config = home / "config.yaml"
-    config.write_text(f"replay_dir: {home / 'replay'}\ncookiecutters_dir: {home / 'repos'}\n")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("COOKIECUTTER_CONFIG", str(config))
-        yield
 
 
 @pytest.fixture(scope="module")
@@ -454,43 +442,23 @@ def get(url: str, timeout: float = 5) -> tuple[int, str]:
         return error.code, error.read().decode()
 
 
-@contextlib.contextmanager
-def gunicorn(project: Path, env: Mapping[str, str], log: Path) -> Iterator[str]:
+def gunicorn(
+    project: Path, env: Mapping[str, str], log: Path
+) -> contextlib.AbstractContextManager[str]:
     """The project under gunicorn with its own gunicorn.conf.py, 1 worker; yields its URL."""
-    port = free_port()
-    command = [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py"]
-    command += ["--bind", f"127.0.0.1:{port}", "--workers", "1", "--graceful-timeout", "5"]
-    with open(log, "wb") as output:
-        process = subprocess.Popen(
-            command,
-            cwd=project,
-            env=project_env(env),
-            stdin=subprocess.DEVNULL,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: the workers go with it
-        )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + BOOT_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"gunicorn exited with {process.returncode}:\n{log.read_text()}")
-            with contextlib.suppress(OSError):
-                get(f"{base}/live", timeout=2)
-                break
-            if time.monotonic() > deadline:
-                pytest.fail(f"gunicorn did not answer in {BOOT_TIMEOUT} s:\n{log.read_text()}")
-            time.sleep(0.2)
-        yield base
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(5)
+
+    def command(port: int) -> list[str]:
+        gunicorn = [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"]
+        return [*gunicorn, "--workers", "1", "--graceful-timeout", "5"]
+
+    return serving(
+        command,
+        cwd=project,
+        env=project_env(env),
+        log=log,
+        ready_path="/live",
+        timeout=BOOT_TIMEOUT,
+    )
 
 
 def assert_ready_and_scraped(base: str, unmatched_status: int) -> str:
