@@ -20,8 +20,13 @@ from django.utils.module_loading import import_string
 from axiomod.checks import TAG
 from axiomod.conf import settings
 
+#: The tag of these checks (``manage.py check --tag axiomod_db``). Not Django's
+#: ``database`` tag: Django 6.1 skips checks with that tag unless ``--database`` is given,
+#: since its own connect to the database; these only read the settings.
+DB_TAG = "axiomod_db"
 
-@register(TAG, "database")
+
+@register(TAG, DB_TAG)
 def check_replicas(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """``AXIOMOD["db"]["replicas"]`` names real aliases and is routed to."""
     try:
@@ -71,7 +76,7 @@ def _is_replica_router(entry: Any) -> bool:
     return issubclass(cls, PrimaryReplicaRouter)
 
 
-@register(TAG, "database")
+@register(TAG, DB_TAG)
 def check_unused_pool_options(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Pool options that ``database()`` was given for an entry that has no pool."""
     return unused_pool_options(django_settings.DATABASES)
@@ -103,7 +108,7 @@ def unused_pool_options(databases: dict[str, Any]) -> list[CheckMessage]:
     return messages
 
 
-@register(TAG, "database")
+@register(TAG, DB_TAG)
 def check_pools(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     messages: list[CheckMessage] = []
     for alias, config in django_settings.DATABASES.items():
