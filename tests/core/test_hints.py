@@ -13,21 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from axiomod.conf import ErrorKind, known_sections, validate
+from axiomod.conf import ErrorKind, known_sections
 from axiomod.conf.schema import plain_text
+
+from .test_conf_schema import only_error
 
 ROOT = Path(__file__).resolve().parents[2]
 RST = ("``", ":class:`", ":func:`", ":mod:`", ":data:`", ":meth:`", ":attr:`")
-
-
-def errors_of(raw, environ=None):
-    return [e for errors in validate(raw, environ or {}).errors.values() for e in errors]
-
-
-def only_error(raw, environ=None):
-    errors = errors_of(raw, environ)
-    assert len(errors) == 1, [str(e) for e in errors]
-    return errors[0]
 
 
 def test_the_missing_value_hint_shows_no_rst_markup():
