@@ -15,6 +15,7 @@ apps contribute). The bearer-token interceptors are ``axiomod_auth``'s
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import inspect
 import logging
@@ -24,10 +25,10 @@ from typing import Any
 
 import grpc
 from asgiref.sync import sync_to_async
-from django.core.signals import request_finished, request_started
 
 from axiomod.errors import DomainError, describe
 
+from .boundary import call_finished, call_started
 from .wrapping import (
     AsyncWrappingInterceptor,
     WrappingInterceptor,
@@ -73,17 +74,10 @@ def _report(exc: BaseException, method: str) -> DomainError:
     return error
 
 
-SENDER = "axiomod.grpc"
-
-
-def _started() -> None:
-    # What Django does around each HTTP request: old connections closed, the replica
-    # pin reset, the project's own request_started receivers run.
-    request_started.send(sender=SENDER)
-
-
-def _finished() -> None:
-    request_finished.send(sender=SENDER)
+# What Django does around each HTTP request: old connections closed, the replica pin
+# reset, the project's own receivers run (see boundary.py).
+_started = call_started
+_finished = call_finished
 
 
 class ErrorInterceptor(PassThrough, WrappingInterceptor):
@@ -163,7 +157,19 @@ class AsyncErrorInterceptor(PassThrough, AsyncWrappingInterceptor):
     A synchronous servicer method (protoc's generated base classes are synchronous) runs
     in a thread, as Django runs a sync view under ASGI, so the ORM works in it; an async
     one runs on the loop. ``request_started``/``request_finished`` are sent around both.
+
+    The thread is one of the server's own pool (``AXIOMOD["grpc"]["max_workers"]``, the
+    pool grpc.aio runs the sync handlers it is given in) once :meth:`use_executor` has
+    been called, as ``build_server()`` does; otherwise the event loop's default one.
     """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._executor: futures.Executor | None = None
+
+    def use_executor(self, executor: futures.Executor) -> None:
+        """Run synchronous servicer methods in ``executor`` (the server's pool)."""
+        self._executor = executor
 
     def wrapper(self, method: str) -> Callable[[Callable, bool], Callable]:
 
@@ -177,7 +183,7 @@ class AsyncErrorInterceptor(PassThrough, AsyncWrappingInterceptor):
 
         def wrap(behaviour: Callable, streams: bool) -> Callable:
             if not _is_async(behaviour):
-                return _in_thread(behaviour, streams, fail)
+                return _in_thread(behaviour, streams, fail, self._executor)
             signal_started = sync_to_async(_started)
             signal_finished = sync_to_async(_finished)
             if streams:
@@ -208,8 +214,17 @@ class AsyncErrorInterceptor(PassThrough, AsyncWrappingInterceptor):
         return wrap
 
 
-def _in_thread(behaviour: Callable, streams: bool, fail: Callable) -> Callable:
-    """An async behaviour running the sync ``behaviour`` in a thread (``sync_to_async``)."""
+def _in_thread(
+    behaviour: Callable, streams: bool, fail: Callable, executor: futures.Executor | None
+) -> Callable:
+    """An async behaviour running the sync ``behaviour`` in a thread of ``executor``.
+
+    Not asgiref's ``sync_to_async(thread_sensitive=False)``, which used the loop's
+    default executor (unbounded by ``max_workers``) and costs more per call for what it
+    adds here (copying context variables back to the caller, thread-sensitive mode):
+    the call runs in a copy of the caller's context, so what the chain set (the
+    caller's identity, the span) is seen by the servicer.
+    """
     if streams:
 
         async def streaming(request: Any, context: Any) -> AsyncIterator[Any]:
@@ -237,11 +252,12 @@ def _in_thread(behaviour: Callable, streams: bool, fail: Callable) -> Callable:
         finally:
             _finished()
 
-    threaded = sync_to_async(call, thread_sensitive=False)
-
     async def unary(request: Any, context: Any) -> Any:
+        run = contextvars.copy_context().run
         try:
-            return await threaded(request, context)
+            return await asyncio.get_running_loop().run_in_executor(
+                executor, run, call, request, context
+            )
         except Exception as exc:
             await fail(exc, context)
 

@@ -118,17 +118,19 @@ def build_server(
     """The project's server, bound but not started (``port=0`` picks a free port)."""
     conf = settings.grpc
     asyncio = conf.asyncio if asyncio is None else asyncio
-    chain = interceptor_chain(asyncio=asyncio)
     if asyncio:
-        # Sync handlers axiomod does not wrap (health's Watch, a project's own) run in
-        # this pool instead of blocking the event loop.
+        # Sync handlers run in this pool instead of blocking the event loop: those the
+        # chain wraps (the error mapping is given the pool) and those it does not
+        # (health's Watch, a project's own).
         pool = futures.ThreadPoolExecutor(
             max_workers=conf.max_workers, thread_name_prefix="grpc-sync"
         )
+        chain = interceptor_chain(asyncio=True, executor=pool)
         server = grpc.aio.server(
             migration_thread_pool=pool, interceptors=chain, options=server_options(conf)
         )
     else:
+        chain = interceptor_chain()
         pool = futures.ThreadPoolExecutor(
             max_workers=conf.max_workers, thread_name_prefix="grpc-worker"
         )

@@ -19,7 +19,9 @@ import grpc
 from grpc import aio
 
 __all__ = [
+    "AsyncFusedInterceptor",
     "AsyncWrappingInterceptor",
+    "FusedInterceptor",
     "HandlerCache",
     "WrappingInterceptor",
     "rewrap",
@@ -132,8 +134,10 @@ class _Wrapping:
         cached = self._cache.get(method, handler)
         if cached is not None:
             return cached
-        wrapped = handler if self.skip(method) else rewrap(handler, self.wrapper(method))
-        return self._cache.put(method, handler, wrapped)
+        return self._cache.put(method, handler, self._rewrapped(method, handler))
+
+    def _rewrapped(self, method: str, handler: Any) -> Any:
+        return handler if self.skip(method) else rewrap(handler, self.wrapper(method))
 
 
 class WrappingInterceptor(_Wrapping, grpc.ServerInterceptor):
@@ -146,6 +150,52 @@ class WrappingInterceptor(_Wrapping, grpc.ServerInterceptor):
 
 class AsyncWrappingInterceptor(_Wrapping, aio.ServerInterceptor):
     """Base of a ``grpc.aio`` server interceptor that wraps behaviours."""
+
+    async def intercept_service(self, continuation: Callable, handler_call_details: Any) -> Any:
+        method = handler_call_details.method
+        return self._wrapped(method, await continuation(handler_call_details))
+
+
+def fusable(interceptor: Any) -> bool:
+    """Whether ``interceptor`` can run inside a fused layer: it says how it wraps a
+    method's behaviour (``skip(method)``, ``wrapper(method)``), as the bases above do."""
+    return callable(getattr(interceptor, "wrapper", None)) and callable(
+        getattr(interceptor, "skip", None)
+    )
+
+
+class _Fused(_Wrapping):
+    """Several wrapping interceptors run as one grpcio interceptor.
+
+    grpcio runs each interceptor of a server as a layer per call: its
+    ``intercept_service``, a continuation closure, a handler lookup. Here the parts'
+    wrappers are folded into one handler per method, built once (innermost part
+    first) and cached, so a call pays one layer and, per part, only the frame of its
+    wrapped behaviour (#22). A part that :meth:`skip` s a method is left out of that
+    method's handler, as it would pass the call through on its own.
+    """
+
+    def __init__(self, parts: Any) -> None:
+        super().__init__()
+        self.parts = tuple(parts)
+
+    def _rewrapped(self, method: str, handler: Any) -> Any:
+        for part in reversed(self.parts):
+            if not part.skip(method):
+                handler = rewrap(handler, part.wrapper(method))
+        return handler
+
+
+class FusedInterceptor(_Fused, grpc.ServerInterceptor):
+    """The parts (``WrappingInterceptor`` s, outermost first) as one sync interceptor."""
+
+    def intercept_service(self, continuation: Callable, handler_call_details: Any) -> Any:
+        method = handler_call_details.method
+        return self._wrapped(method, continuation(handler_call_details))
+
+
+class AsyncFusedInterceptor(_Fused, aio.ServerInterceptor):
+    """The parts (``AsyncWrappingInterceptor`` s, outermost first) as one aio interceptor."""
 
     async def intercept_service(self, continuation: Callable, handler_call_details: Any) -> Any:
         method = handler_call_details.method

@@ -586,6 +586,7 @@ def _in_process(options: Options) -> Iterator[Figure]:
         from axiomod import tracing
         from axiomod_grpc import interceptor_chain
         from axiomod_grpc.tracing import _Decision
+        from axiomod_grpc.wrapping import FusedInterceptor
         from example.invoices.delivery.grpc import invoices_pb2, invoices_pb2_grpc
         from example.invoices.delivery.grpc.servicer import InvoicesServicer
 
@@ -597,13 +598,19 @@ def _in_process(options: Options) -> Iterator[Figure]:
         invoices_pb2_grpc.add_InvoicesServicer_to_server(servicer, recorder)
         handler = recorder.handlers["GetInvoice"]
         payload = request.SerializeToString()
-        chain = interceptor_chain()
+        chain = interceptor_chain(fused=False)
 
-        def served(parts: tuple[str, ...]) -> Any:
-            """One call as grpcio's sync server makes it: interceptors, then the handler."""
+        def served(parts: tuple[str, ...], fused: bool = True) -> Any:
+            """One call as grpcio's sync server makes it: interceptors, then the handler.
+
+            Several parts run as one fused layer, as ``build_server()`` runs them, or
+            (``fused=False``) one grpcio layer each, as before #22.
+            """
             interceptors = [i for i in chain if _kind(i) in parts]
             if {_kind(i) for i in interceptors} != set(parts):
                 raise RuntimeError(f"{parts}: the chain has {[_kind(i) for i in chain]}")
+            if fused and len(interceptors) > 1:
+                interceptors = [FusedInterceptor(interceptors)]
 
             def continuation_at(index: int) -> Any:
                 if index == len(interceptors):
@@ -632,6 +639,7 @@ def _in_process(options: Options) -> Iterator[Figure]:
             "errors+metrics": served(("errors", "metrics")),
             "errors+tracing": served(("errors", "tracing")),
             "full chain": served(("metrics", "tracing", "errors")),
+            "full chain unfused": served(("metrics", "tracing", "errors"), fused=False),
         }
         probe_filter = _Decision()
         plain_filter = ("/grpc.health.v1.Health/", "/grpc.reflection.")
@@ -657,7 +665,7 @@ def _in_process(options: Options) -> Iterator[Figure]:
         shutil.rmtree(workdir, ignore_errors=True)
 
     bare = timings["bare"]
-    for label in ("errors", "errors+metrics", "errors+tracing", "full chain"):
+    for label in ("errors", "errors+metrics", "errors+tracing", "full chain", "full chain unfused"):
         added = statistics.median(
             v - b for v, b in zip(timings[label].per_call, bare.per_call, strict=True)
         )

@@ -62,6 +62,9 @@ def _filter_only(test: object) -> object:
 
 
 def _kind(interceptor: object) -> str:
+    parts = getattr(interceptor, "parts", None)
+    if parts is not None:  # a fused layer
+        return "+".join(_kind(part) for part in parts)
     module = type(interceptor).__module__
     if module.startswith("axiomod_metrics."):
         return "metrics"
@@ -107,16 +110,19 @@ def main(argv: list[str] | None = None) -> None:
     axiomod_parts = wanted - {"filter", "startswith"}
     if axiomod_parts:
         from axiomod_grpc import interceptor_chain
+        from axiomod_grpc.wrapping import FusedInterceptor
 
         tracing.configure()
-        available = interceptor_chain()
-        chain += [i for i in available if _kind(i) in axiomod_parts]
-        missing = axiomod_parts - {_kind(i) for i in chain}
+        available = interceptor_chain(fused=False)
+        parts = [i for i in available if _kind(i) in axiomod_parts]
+        missing = axiomod_parts - {_kind(i) for i in parts}
         if missing:
             raise SystemExit(
                 f"--chain {args.chain}: axiomod's chain has no {sorted(missing)} here "
                 f"(it has {[_kind(i) for i in available]}; tracing needs OTEL_TRACES_EXPORTER)"
             )
+        # as build_server() runs them: several parts fused into one grpcio layer
+        chain += [FusedInterceptor(parts)] if len(parts) > 1 else parts
 
     if args.asyncio:
         asyncio.run(_serve_aio(settings.grpc.max_workers))

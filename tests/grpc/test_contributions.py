@@ -15,6 +15,7 @@ from django.test import override_settings
 
 from axiomod_grpc import ErrorInterceptor, Interceptor, build_server, interceptor_chain
 from axiomod_grpc.contributions import interceptors, services
+from axiomod_grpc.wrapping import AsyncFusedInterceptor, FusedInterceptor
 from tests.grpc.contrib_app import interceptors as contrib
 from tests.grpc.project.services import register
 
@@ -39,8 +40,44 @@ def test_the_builtin_order_is_metrics_tracing_auth_errors():
     from axiomod_auth.grpc import AuthInterceptor
     from axiomod_metrics.grpc import MetricsInterceptor
 
-    # tracing does not export here, so its contribution stays out of the chain
-    assert [type(i) for i in chain] == [MetricsInterceptor, AuthInterceptor, ErrorInterceptor]
+    # tracing does not export here, so its contribution stays out of the chain; the
+    # others run as one grpcio layer, in the table's order
+    (layer,) = chain
+    assert isinstance(layer, FusedInterceptor)
+    assert [type(i) for i in layer.parts] == [
+        MetricsInterceptor,
+        AuthInterceptor,
+        ErrorInterceptor,
+    ]
+    unfused = interceptor_chain(fused=False)
+    assert [type(i) for i in unfused] == [MetricsInterceptor, ErrorInterceptor]
+
+
+def test_a_plain_interceptor_keeps_its_own_layer_at_its_place(monkeypatch):
+    """A contribution that is not a wrapping interceptor splits the fused runs around it."""
+    from django.apps import apps
+
+    class Plain(grpc.ServerInterceptor):
+        def intercept_service(self, continuation, handler_call_details):
+            return continuation(handler_call_details)
+
+    plain = Plain()
+    config = apps.get_app_config("axiomod_health")
+    mine = [Interceptor("plain", 350, lambda asyncio: plain)]
+    monkeypatch.setattr(config, "grpc_contributions", lambda: mine, raising=False)
+    with override_settings(AXIOMOD={"oidc": OIDC}):
+        assert names() == ["metrics", "tracing", "auth", "plain", "errors"]
+        chain = interceptor_chain()
+        aio_chain = interceptor_chain(asyncio=True)
+    first, middle, last = chain
+    assert [type(i).__name__ for i in first.parts] == ["MetricsInterceptor", "AuthInterceptor"]
+    assert middle is plain
+    assert isinstance(last, ErrorInterceptor)  # a run of one is not wrapped again
+    assert isinstance(aio_chain[0], AsyncFusedInterceptor)
+    assert [type(i).__name__ for i in aio_chain[0].parts] == [
+        "AsyncMetricsInterceptor",
+        "AsyncAuthInterceptor",
+    ]
 
 
 def test_each_contribution_decides_whether_it_is_on():

@@ -40,9 +40,10 @@ def test_metrics_interceptor_follows_the_metrics_grpc_setting():
     from axiomod_metrics.grpc import MetricsInterceptor
 
     with override_settings(AXIOMOD={"metrics": {"grpc": False}}):
-        assert not any(isinstance(i, MetricsInterceptor) for i in interceptor_chain())
+        assert not any(isinstance(i, MetricsInterceptor) for i in interceptor_chain(fused=False))
     with override_settings(AXIOMOD={}):
-        assert isinstance(interceptor_chain()[0], MetricsInterceptor)
+        assert isinstance(interceptor_chain(fused=False)[0], MetricsInterceptor)
+        assert isinstance(interceptor_chain()[0].parts[0], MetricsInterceptor)
 
 
 def test_a_grpc_section_without_the_app_says_to_add_it():
