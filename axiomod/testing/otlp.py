@@ -32,6 +32,9 @@ class ReceivedSpan:
     parent_span_id: str
     kind: int
     attributes: dict
+    #: ``opentelemetry.proto.trace.v1.Status.StatusCode``: 0 unset, 1 ok, 2 error.
+    status_code: int = 0
+    status_message: str = ""
 
 
 def _flatten(request: trace_service_pb2.ExportTraceServiceRequest) -> list[ReceivedSpan]:
@@ -53,6 +56,8 @@ def _flatten(request: trace_service_pb2.ExportTraceServiceRequest) -> list[Recei
                         span.parent_span_id.hex(),
                         span.kind,
                         attributes,
+                        span.status.code,
+                        span.status.message,
                     )
                 )
     return spans

@@ -59,6 +59,7 @@ pytestmark = pytest.mark.integration
 
 INVOICES = "axiomod.example.invoices.v1.Invoices"
 SPAN_KIND_SERVER = 2  # opentelemetry.proto.trace.v1.Span.SpanKind
+STATUS_UNSET, STATUS_ERROR = 0, 2  # opentelemetry.proto.trace.v1.Status.StatusCode
 LABELS = {"service", "method", "status"}
 
 SETTINGS = """\
@@ -79,8 +80,11 @@ DATABASES["default"]["CONN_MAX_AGE"] = {conn_max_age}
 class Served:
     """A running server, its receiver and its metrics port."""
 
-    def __init__(self, server: GrpcServer, receiver: OtlpReceiver, metrics_port: int) -> None:
+    def __init__(
+        self, server: GrpcServer, receiver: OtlpReceiver, metrics_port: int, kind: str
+    ) -> None:
         self.server, self.receiver, self.metrics_port = server, receiver, metrics_port
+        self.kind = kind
 
     def channel(self) -> grpc.Channel:
         return self.server.channel()
@@ -128,7 +132,7 @@ def start(
     assert manage("migrate", "--no-input", env=env).returncode == 0
     server = GrpcServer(env, tmp_path / "grpc.log", (f"--{kind}",), settings="chain_settings")
     with server:
-        yield Served(server, receiver, metrics_port)
+        yield Served(server, receiver, metrics_port, kind)
 
 
 @pytest.fixture(scope="module")
@@ -240,11 +244,20 @@ def test_spans_carry_the_rpc_conventions_and_the_callers_parent(served):
     assert ok.attributes["rpc.grpc.status_code"] == 0
     assert ok.attributes["net.peer.ip"] == "127.0.0.1"
     assert int(ok.attributes["net.peer.port"]) > 0
-    assert span_of(served, missing_trace).attributes["rpc.grpc.status_code"] == 5  # NOT_FOUND
+    assert ok.attributes["net.peer.name"] == "localhost"
+    assert ok.attributes["rpc.user_agent"].startswith("grpc-python/")
+    assert ok.status_code == STATUS_UNSET
+    missing = span_of(served, missing_trace)
+    assert missing.attributes["rpc.grpc.status_code"] == 5  # NOT_FOUND
+    assert missing.status_code == STATUS_UNSET  # a client's error is not the server's
     boom = span_of(served, boom_trace)
     assert boom.name == "/tests.Probe/Raise"
     assert boom.attributes["rpc.grpc.status_code"] == 13  # INTERNAL, as the client saw it
-    assert "hunter2" not in repr(boom.attributes)
+    assert (boom.status_code, boom.status_message) == (
+        STATUS_ERROR,
+        "StatusCode.INTERNAL:internal error",
+    )
+    assert "hunter2" not in repr(boom.attributes) + boom.status_message
 
     # The CreateInvoice call came without a caller's context: a root span at ratio 1.0.
     roots = served.receiver.wait_for(
@@ -312,6 +325,25 @@ def test_a_connection_opened_in_a_call_is_closed_when_it_ends(served):
             assert channel.unary_unary("/tests.ChainProbe/Query")(b"", timeout=30) == b"done"
             state = channel.unary_unary(f"/{OBSERVER}/Closed")(b"", timeout=30)
             assert state == b"closed"
+
+
+def test_the_projects_own_request_signal_receivers_run_around_each_call(served):
+    """Connected after the chain has sent signals: the boundary sees receivers change."""
+    with served.channel() as channel:
+        counts = [channel.unary_unary(f"/{OBSERVER}/{name}") for name in ("Started", "Finished")]
+        before = [int(count(b"", timeout=30)) for count in counts]
+        for _ in range(3):
+            assert channel.unary_unary("/tests.ChainProbe/Query")(b"", timeout=30) == b"done"
+        after = [int(count(b"", timeout=30)) for count in counts]
+    assert [a - b for a, b in zip(after, before, strict=True)] == [3, 3]
+
+
+def test_sync_servicer_methods_run_in_the_servers_own_pool(served):
+    """``max_workers`` bounds them on both kinds (grpc.aio: its migration pool)."""
+    with served.channel() as channel:
+        names = {channel.unary_unary("/tests.ChainProbe/Thread")(b"", timeout=30) for _ in range(5)}
+    prefix = b"grpc-worker" if served.kind == "threads" else b"grpc-sync"
+    assert all(name.startswith(prefix) for name in names), names
 
 
 @pytest.mark.parametrize("kind", ["threads", "asyncio"])

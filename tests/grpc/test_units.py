@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import grpc
 from django.test import override_settings
 
 from axiomod_grpc.checks import check_grpc
@@ -65,3 +66,48 @@ def test_handlers_that_cannot_be_imported_are_reported_by_the_app():
         messages = check_grpc_handlers()
     assert [m.id for m in messages] == ["axiomod.E060"]
     assert messages[0].msg.startswith('AXIOMOD["grpc"]["handlers"][0]: cannot import')
+
+
+def test_a_fused_layer_runs_its_parts_in_order_and_honours_each_skip():
+    import types
+
+    from axiomod_grpc import WrappingInterceptor
+    from axiomod_grpc.wrapping import FusedInterceptor
+
+    seen: list[str] = []
+
+    class Part(WrappingInterceptor):
+        def __init__(self, name: str, skipped: str = "") -> None:
+            super().__init__()
+            self.name, self.skipped = name, skipped
+
+        def skip(self, method: str) -> bool:
+            return method == self.skipped
+
+        def wrapper(self, method: str):
+            def wrap(behaviour, streams):
+                def unary(request, context):
+                    seen.append(self.name)
+                    return behaviour(request, context)
+
+                return unary
+
+            return wrap
+
+    fused = FusedInterceptor([Part("outer"), Part("middle", skipped="/s.S/Probe"), Part("inner")])
+    handler = grpc.unary_unary_rpc_method_handler(lambda request, context: seen.append("call"))
+
+    def details(method: str):
+        return types.SimpleNamespace(method=method, invocation_metadata=())
+
+    served = fused.intercept_service(lambda d: handler, details("/s.S/Work"))
+    served.unary_unary(b"", None)
+    assert seen == ["outer", "middle", "inner", "call"]
+    seen.clear()
+    fused.intercept_service(lambda d: handler, details("/s.S/Probe")).unary_unary(b"", None)
+    assert seen == ["outer", "inner", "call"]
+    # built once per method while the server hands over the same handler
+    assert fused.intercept_service(lambda d: handler, details("/s.S/Work")) is served
+    other = grpc.unary_unary_rpc_method_handler(lambda request, context: None)
+    assert fused.intercept_service(lambda d: other, details("/s.S/Work")) is not served
+    assert fused.intercept_service(lambda d: None, details("/s.S/Missing")) is None
