@@ -9,6 +9,9 @@ only that module, so a benchmark's heavy dependencies (Django, gunicorn, a broke
 are loaded only when it runs.
 """
 
+# First, before anything imports grpcio: its fork handlers off (see the module).
+from axiomod.testing import forks  # noqa: F401
+
 BENCHMARKS: dict[str, str] = {
     "settings": "bench.settings_access",
     "metrics": "bench.metrics",

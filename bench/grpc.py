@@ -222,7 +222,11 @@ class _Server:
                 self.port = int(found.group(1))
                 return
             if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the {self.label} server did not start:\n{self.log_tail()}")
+                status = self.process.returncode
+                how = "in time" if status is None else f"(exit status {status})"
+                raise RuntimeError(
+                    f"the {self.label} server did not start {how}:\n{self.log_tail()}"
+                )
             time.sleep(0.1)
 
     def check_alive(self) -> None:

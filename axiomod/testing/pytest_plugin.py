@@ -4,7 +4,10 @@ Enable it in the project's top-level ``conftest.py``::
 
     pytest_plugins = ["axiomod.testing.pytest_plugin"]
 
-(It is not registered as an automatically loaded plugin: a project opts in.)
+(It is not registered as an automatically loaded plugin: a project opts in.) Better, also
+name it in ``addopts = "-p axiomod.testing.pytest_plugin"``: loaded that early (before
+pytest-django sets Django up, which imports grpcio when ``axiomod_grpc`` is installed),
+it turns grpcio's fork handlers off for the test process (:mod:`axiomod.testing.forks`).
 
 Fixtures:
 
@@ -38,6 +41,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
+from axiomod.testing import forks  # noqa: F401  (before anything imports grpcio)
 from axiomod.testing.services import (
     ServiceLedger,
     ServiceUnreachableError,
