@@ -11,10 +11,11 @@ grpcio client in this process.
   interceptors. What a service serving these RPCs without axiomod would run.
 * Candidate (``axiomod``): ``python -m django axiomod_grpc --port 0 --threads``, the
   server axiomod builds (``axiomod_grpc.build_server()``) for the same project, with its
-  full interceptor chain: metrics (``axiomod_metrics`` is installed), tracing
-  (opentelemetry-instrumentation-grpc's interceptor on axiomod's provider), errors (the
-  domain-error mapping, which also sends Django's ``request_started``/``request_finished``
-  around each call); no bearer auth (``AXIOMOD["oidc"]`` is not set). It also serves the
+  full interceptor chain, run as one fused grpcio layer: metrics (``axiomod_metrics`` is
+  installed), tracing (axiomod's span interceptor on its provider), errors (the
+  domain-error mapping, which is also the call's boundary for Django: what the
+  ``request_started``/``request_finished`` receivers do, around each call); no bearer
+  auth (``AXIOMOD["oidc"]`` is not set). It also serves the
   health and reflection services and its metrics port (127.0.0.1, scraped once at the
   end), as the example configures it. Tracing exports: ``OTEL_TRACES_EXPORTER=otlp``,
   sample ratio 0.1 (``OTEL_TRACES_SAMPLER_ARG``), default batching (5 s schedule delay,
@@ -34,8 +35,8 @@ The ``grpc.aio`` pair, served and loaded in the same rounds (its figures ``grpc.
   the same way, no interceptors; grpc.aio runs the sync ``GetInvoice`` in that pool.
 * Candidate (``aio_axiomod``): ``python -m django axiomod_grpc --port 0 --asyncio``, the
   same chain in its ``grpc.aio`` flavour (the error interceptor runs the sync servicer
-  method through asgiref's ``sync_to_async(thread_sensitive=False)``), with a receiver
-  and a metrics port of its own.
+  method in the server's own ``migration_thread_pool``, as the baseline's grpc.aio
+  does), with a receiver and a metrics port of its own.
 
 Both pairs: project ``bench.grpc_project.settings`` (the example's settings with the gRPC
 host, ``max_workers`` and logging pinned: same apps, so the per-query database metrics
@@ -97,8 +98,8 @@ Options: ``--number N`` calls per burst (default 300; 40 with ``--quick``), ``--
   and ``chain`` (all three, to compare with ``manage.py axiomod_grpc``, which adds
   health, reflection, server options and the metrics port) when given alone; also
   ``errors_filter`` and ``errors_startswith`` (the error interceptor behind an
-  interceptor that only evaluates the filter axiomod hands opentelemetry's interceptor,
-  or only a ``str.startswith`` test of the same names: the filter's own cost). Each
+  interceptor that only evaluates axiomod's per-call tracing decision, or only a
+  ``str.startswith`` test of the same names: the filter's own cost). Each
   tracing probe exports to a receiver of its own. Figures ``grpc.probe.<name>.*``
   against the same baseline, for attributing the overhead; a round takes longer with
   each server: pass a smaller ``--rounds``.
@@ -111,9 +112,11 @@ Options: ``--number N`` calls per burst (default 300; 40 with ``--quick``), ``--
   one real call to a server in this process; no code set, so the call ends OK) and the
   answer serialised. Variants taking turns (:func:`bench.harness.interleave`, default
   20 rounds x 1000 calls): no interceptor, ``errors``, ``errors+metrics``,
-  ``errors+tracing``, the full chain (tracing at 0.1, exporting over OTLP to a receiver
-  in this process); "added" in ``extra`` is the median over rounds of (variant - bare).
-  Also the per-call decision axiomod takes before opentelemetry's interceptor
+  ``errors+tracing``, the full chain as one fused layer (tracing at 0.1, exporting over
+  OTLP to a receiver in this process) and the same parts as one grpcio layer each
+  (``full_chain_unfused``, the chain before #22); "added" in ``extra`` is the median
+  over rounds of (variant - bare). Several parts are fused as ``build_server()`` fuses
+  them. Also the per-call decision axiomod's tracing takes before any span
   (``axiomod_grpc.tracing._Decision()``: probe names, a caller's trace context, the root
   sampling decision) against a bare ``str.startswith`` test of the probe names, on the
   captured call details.
@@ -683,7 +686,7 @@ def _in_process(options: Options) -> Iterator[Figure]:
         "grpc.in_process.call_decision",
         filters["str.startswith"],
         filters["axiomod _Decision()"],
-        extra={"what": "axiomod's tracing decision per call, before opentelemetry's"},
+        extra={"what": "axiomod's tracing decision per call, before any span"},
     )
 
 

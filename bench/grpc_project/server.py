@@ -12,17 +12,17 @@ interceptors, no server options, no health or reflection service.
 ``axiomod_grpc.build_server(asyncio=True)`` builds its own (same pool size and thread
 name prefix, no interceptors). grpc.aio runs a synchronous servicer method (the
 example's ``InvoicesServicer`` is one) in that pool, off the event loop; that is how a
-plain ``grpc.aio`` server serves a sync servicer at all. (axiomod's own aio server hands
-the sync method to asgiref's ``sync_to_async(thread_sensitive=False)`` from its error
-interceptor, which runs it in the event loop's default executor: see
+plain ``grpc.aio`` server serves a sync servicer at all. (axiomod's own aio server runs
+the sync method in the same pool from its error interceptor: see
 ``axiomod_grpc.interceptors._in_thread``.)
 
 ``--chain errors,metrics,tracing`` (any non-empty subset, in any order) serves the same
 servicer behind only those parts of axiomod's chain, taken from
-``axiomod_grpc.interceptor_chain()`` (so in its order: metrics, tracing, errors) after
+``axiomod_grpc.interceptor_chain(fused=False)`` (so in its order: metrics, tracing,
+errors) and fused into one layer as ``build_server()`` runs them, after
 ``axiomod.tracing.configure()``, as ``manage.py axiomod_grpc`` does. Tracing needs the
 ``OTEL_*`` variables that make the process export. Two more parts isolate the per-call
-decision axiomod takes before opentelemetry's interceptor: ``filter`` puts an interceptor
+decision axiomod's tracing takes before any span: ``filter`` puts an interceptor
 outermost that only evaluates ``axiomod_grpc.tracing._Decision()`` on each call's
 details (probe names, a caller's trace context, the root sampling decision),
 ``startswith`` one that only evaluates a ``str.startswith`` test of the probe names.
@@ -69,7 +69,7 @@ def _kind(interceptor: object) -> str:
     if module.startswith("axiomod_metrics."):
         return "metrics"
     if module.startswith(("opentelemetry.", "axiomod_grpc.tracing")):
-        return "tracing"  # axiomod's sampling decision in front of opentelemetry's interceptor
+        return "tracing"  # axiomod's span interceptor
     if type(interceptor).__name__ == "ErrorInterceptor":
         return "errors"
     if type(interceptor).__name__ == "FilterOnly":
