@@ -90,6 +90,35 @@ def _reduced(receivers: list[tuple[Any, bool]]) -> list[tuple[Any, bool]]:
     return reduced
 
 
+#: An entry of ``Signal.receivers`` for another sender.
+_OTHER_SENDER: Any = object()
+
+
+def _entry(entry: tuple) -> tuple[Any, bool] | None:
+    """``(receiver or weak reference, is weak)`` from one entry of ``Signal.receivers``.
+
+    Django 5.2 keeps ``(lookup key, receiver, is_async)``, 6.0 and later
+    ``(lookup key, receiver, sender_ref, is_async)``. Returns :data:`_OTHER_SENDER` for a
+    receiver of another sender, and None for what is left to ``Signal.send``: an async
+    receiver, an unknown layout, a receiver bound to an object sender (whose weak
+    reference ``send`` checks).
+    """
+    if len(entry) == 3:
+        key, receiver, is_async = entry
+        sender_ref = None
+    elif len(entry) == 4:
+        key, receiver, sender_ref, is_async = entry
+    else:
+        return None
+    if is_async or not isinstance(key, tuple) or len(key) != 2:
+        return None
+    if key[1] not in (_NONE_ID, _SENDER_ID):
+        return _OTHER_SENDER
+    if sender_ref is not None:
+        return None
+    return receiver, isinstance(receiver, weakref.ReferenceType)
+
+
 class CallSignal:
     """One of Django's request signals, sent by :data:`SENDER` without per-send lookups."""
 
@@ -103,16 +132,13 @@ class CallSignal:
         with signal.lock:
             seen = list(signal.receivers)
             resolved: list[tuple[Any, bool]] | None = []
-            # The layout of Signal.receivers since Django 5.0: (lookup key, receiver or a
-            # weak reference to it, is_async). Anything else is left to Signal.send.
             for entry in seen:
-                if len(entry) != 3 or entry[2] or len(entry[0]) != 2:
+                found = _entry(entry)
+                if found is None:  # a layout or a case left to Signal.send
                     resolved = None
                     break
-                (_, sender_key), receiver, _ = entry
-                if sender_key not in (_NONE_ID, _SENDER_ID):
-                    continue
-                resolved.append((receiver, isinstance(receiver, weakref.ReferenceType)))
+                if found is not _OTHER_SENDER:
+                    resolved.append(found)
         self._receivers = None if resolved is None else tuple(_reduced(resolved))
         self._seen = seen
 

@@ -178,3 +178,20 @@ class ClosingCache(LocMemCache):
 
     def close(self, **kwargs):
         type(self).closed += 1
+
+
+def test_both_layouts_of_djangos_receiver_list_are_read():
+    """Django 5.2: (key, receiver, is_async); 6.0 and later: (key, receiver, sender_ref,
+    is_async). Whatever else is left to Signal.send."""
+    from axiomod_grpc.boundary import _NONE_ID, _OTHER_SENDER, _SENDER_ID, _entry
+
+    def receiver(**kwargs):
+        pass
+
+    for ours in (_NONE_ID, _SENDER_ID):
+        assert _entry(((1, ours), receiver, False)) == (receiver, False)
+        assert _entry(((1, ours), receiver, None, False)) == (receiver, False)
+    assert _entry(((1, 12345), receiver, None, False)) is _OTHER_SENDER
+    assert _entry(((1, _NONE_ID), receiver, True)) is None  # async
+    assert _entry(((1, _NONE_ID), receiver, None, True)) is None
+    assert _entry(((1, _NONE_ID), receiver)) is None  # a layout we do not know
