@@ -32,8 +32,25 @@ HINTS = ("did you mean 'service_name'?", "did you mean 'cache_ttl'?")
 WORKERS = 2
 
 
-def gunicorn(tmp_path: Path, app: str, *args: str, settings: str | None, status: int = 4) -> str:
-    """Start gunicorn with the typo'd settings on the path; return its whole log."""
+#: gunicorn's own shutdown when two workers exit with "App failed to load" in the same
+#: instant: its arbiter halts on the first, then ``stop()`` reaps the second and raises
+#: ``HaltServer`` again, uncaught, and the master exits 1 (an upstream race; no axiomod
+#: code in the traceback). Seen once in the 3.13 / Django 6.1 session, gunicorn 27.0.1.
+UPSTREAM_RACE = "gunicorn.errors.HaltServer: <HaltServer 'App failed to load.' 4>"
+
+
+def gunicorn(
+    tmp_path: Path,
+    app: str,
+    *args: str,
+    settings: str | None,
+    status: int = 4,
+    upstream_race: bool = False,
+) -> str:
+    """Start gunicorn with the typo'd settings on the path; return its whole log.
+
+    ``upstream_race``: also accept gunicorn's exit 1 from :data:`UPSTREAM_RACE`.
+    """
     (tmp_path / "typo_settings.py").write_text(TYPO_SETTINGS)
     (tmp_path / "typo_wsgi.py").write_text(
         "import os\n\n"
@@ -57,8 +74,9 @@ def gunicorn(tmp_path: Path, app: str, *args: str, settings: str | None, status:
         timeout=120,
     )
     log = result.stdout + result.stderr
-    assert result.returncode == status, log
-    if status == 4:  # gunicorn's "App failed to load"
+    raced = upstream_race and result.returncode == 1 and UPSTREAM_RACE in log
+    assert result.returncode == status or raced, log
+    if status == 4 and not raced:  # gunicorn's "App failed to load"
         assert "Reason: App failed to load." in log
     return log
 
@@ -81,7 +99,14 @@ def test_the_master_reports_each_error_once_and_starts_no_worker(tmp_path):
 @pytest.mark.integration
 def test_a_worker_reports_each_error_once_without_a_traceback(tmp_path):
     """Settings named only by the WSGI module: the master cannot read them, the workers do."""
-    log = gunicorn(tmp_path, "typo_wsgi:application", "--workers", str(WORKERS), settings=None)
+    log = gunicorn(
+        tmp_path,
+        "typo_wsgi:application",
+        "--workers",
+        str(WORKERS),
+        settings=None,
+        upstream_race=True,
+    )
     booted = len(re.findall(r"Booting worker with pid", log))
     assert 1 <= booted <= WORKERS, log
     for typo in TYPOS:
