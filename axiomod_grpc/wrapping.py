@@ -186,17 +186,9 @@ class _Fused(_Wrapping):
         return handler
 
 
-class FusedInterceptor(_Fused, grpc.ServerInterceptor):
+class FusedInterceptor(_Fused, WrappingInterceptor):
     """The parts (``WrappingInterceptor`` s, outermost first) as one sync interceptor."""
 
-    def intercept_service(self, continuation: Callable, handler_call_details: Any) -> Any:
-        method = handler_call_details.method
-        return self._wrapped(method, continuation(handler_call_details))
 
-
-class AsyncFusedInterceptor(_Fused, aio.ServerInterceptor):
+class AsyncFusedInterceptor(_Fused, AsyncWrappingInterceptor):
     """The parts (``AsyncWrappingInterceptor`` s, outermost first) as one aio interceptor."""
-
-    async def intercept_service(self, continuation: Callable, handler_call_details: Any) -> Any:
-        method = handler_call_details.method
-        return self._wrapped(method, await continuation(handler_call_details))
