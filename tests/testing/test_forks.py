@@ -23,13 +23,14 @@ receiver.stop()
 """
 
 
-def forked(mode: str) -> str:
+def forked(mode: str, *, must_succeed: bool) -> str:
     env = {k: v for k, v in os.environ.items() if k != "GRPC_ENABLE_FORK_SUPPORT"}
     env["GRPC_VERBOSITY"] = "INFO"  # the handlers' lines are at INFO
     done = subprocess.run(
         [sys.executable, "-c", FORKS, mode], env=env, capture_output=True, text=True, timeout=120
     )
-    assert done.returncode == 0, done.stderr[-2000:]
+    if must_succeed:
+        assert done.returncode == 0, done.stderr[-2000:]
     return done.stderr
 
 
@@ -39,6 +40,8 @@ def test_this_run_has_grpcs_fork_handlers_off():
 
 def test_the_kit_keeps_grpcs_fork_handlers_out_of_a_forking_process():
     # grpcio's fork handlers log from fork_posix.cc whenever they run (or skip a fork);
-    # with the kit imported first they are never installed.
-    assert "fork_posix" in forked("plain")
-    assert "fork_posix" not in forked("kit")
+    # with the kit imported first they are never installed. Without the kit a child may
+    # die of the very bug (SIGABRT between fork and exec), so only the kit's run must
+    # succeed: twenty forks with the handlers off never abort.
+    assert "fork_posix" in forked("plain", must_succeed=False)
+    assert "fork_posix" not in forked("kit", must_succeed=True)
