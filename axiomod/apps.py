@@ -70,6 +70,7 @@ class AxiomodConfig(AxiomodAppConfig):
     def ready(self) -> None:
         super().ready()
         from axiomod.db import checks, fork, instrumentation  # noqa: F401  (checks registers)
+        from axiomod.observability import checks as observability_checks  # noqa: F401
         from axiomod.tracing import checks as tracing_checks  # noqa: F401  (registers)
 
         instrumentation.install()

@@ -15,10 +15,10 @@ sections are the ones below.
 
 from .loader import AxiomodSettings, known_sections, section_class, settings, validate
 from .schema import ConfigError, ErrorKind, Section, format_path, load_section, setting
-from .sections import DatabaseSettings, ScaffoldSettings, TracingSettings
+from .sections import DatabaseSettings, ObservabilitySettings, ScaffoldSettings, TracingSettings
 
 #: The sections of the core ``axiomod`` app (found by the same discovery as the apps').
-AXIOMOD_SECTIONS = (TracingSettings, DatabaseSettings, ScaffoldSettings)
+AXIOMOD_SECTIONS = (TracingSettings, DatabaseSettings, ObservabilitySettings, ScaffoldSettings)
 
 __all__ = [
     "AXIOMOD_SECTIONS",

@@ -44,6 +44,7 @@ from .schema import Section
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "app_modules",
     "catalogue",
     "forget",
     "installed_sections",
@@ -102,7 +103,7 @@ def sections_of(installed_apps: Iterable[str]) -> dict[str, type[Section]]:
     """The sections the kernel and ``installed_apps`` declare, by key; one owner per key."""
     sections: dict[str, type[Section]] = {}
     owners: dict[str, str] = {}
-    for module in ("axiomod", *_app_modules(installed_apps)):
+    for module in ("axiomod", *app_modules(installed_apps)):
         for cls in _declared(module):
             if cls.key in sections and owners[cls.key] != module:
                 raise ImproperlyConfigured(
@@ -113,7 +114,7 @@ def sections_of(installed_apps: Iterable[str]) -> dict[str, type[Section]]:
     return sections
 
 
-def _app_modules(installed_apps: Iterable[str]) -> list[str]:
+def app_modules(installed_apps: Iterable[str]) -> list[str]:
     """The package of each ``INSTALLED_APPS`` entry (a module or an AppConfig path)."""
     modules: list[str] = []
     for entry in installed_apps:

@@ -270,6 +270,31 @@ class DatabaseSettings(Section):
     )
 
 
+#: Where the alerts' ``runbook_url`` annotations point by default: the observability guide.
+RUNBOOKS = "https://github.com/axiomod/axiomod-django/blob/main/docs/observability-guide.md"
+
+
+@dataclasses.dataclass(frozen=True)
+class ObservabilitySettings(Section):
+    """The dashboards and alert rules the apps contribute (``manage.py axiomod_observability``)."""
+
+    title = "Dashboards and alerts"
+    key = "observability"
+
+    parameters: dict[str, float] = setting(
+        {},
+        doc="Thresholds of the alert rules by parameter name (the SLO targets, lag and "
+        "failure limits; each app's are listed in the observability guide). Checked by "
+        "``manage.py check`` against the installed apps' parameters.",
+    )
+    runbook_url: str = setting(
+        RUNBOOKS,
+        doc="Page the alerts' ``runbook_url`` annotations point at (``<url>#<alert's "
+        "section>``): the observability guide, or a team's own copy of it.",
+        check=_endpoint,
+    )
+
+
 def _package(value: str) -> str | None:
     if value and not all(part.isidentifier() for part in value.split(".")):
         return f"{value!r} must be a dotted Python package path (or empty for top-level apps)"

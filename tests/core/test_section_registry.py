@@ -89,7 +89,7 @@ def test_two_apps_declaring_one_key_is_an_error(tmp_path, monkeypatch):
 
 def test_an_apps_config_path_in_installed_apps_is_followed():
     found = registry.sections_of(["axiomod", "axiomod_health.apps.HealthConfig"])
-    assert set(found) == {"tracing", "db", "scaffold", "health"}
+    assert set(found) == {"tracing", "db", "observability", "scaffold", "health"}
 
 
 def test_sections_are_found_before_django_setup():
