@@ -40,7 +40,7 @@ import os
 import secrets
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -561,6 +561,10 @@ class PrometheusServer:
     port: int = 0
     process: subprocess.Popen | None = None
     version: str = ""
+    #: Rule files loaded (recording and alerting rules), evaluated every ``scrape_interval``.
+    rule_files: tuple[Path, ...] = ()
+    #: More command-line flags (``--enable-feature=exemplar-storage``).
+    flags: tuple[str, ...] = ()
 
     @property
     def url(self) -> str:
@@ -571,7 +575,12 @@ class PrometheusServer:
 
         self.port = self.port or free_port()
         config = {
-            "global": {"scrape_interval": self.scrape_interval, "scrape_timeout": "1s"},
+            "global": {
+                "scrape_interval": self.scrape_interval,
+                "scrape_timeout": "1s",
+                "evaluation_interval": self.scrape_interval,
+            },
+            "rule_files": [str(path) for path in self.rule_files],
             "scrape_configs": [
                 {
                     "job_name": "axiomod",
@@ -589,6 +598,7 @@ class PrometheusServer:
                 f"--config.file={config_file}",
                 f"--web.listen-address=127.0.0.1:{self.port}",
                 f"--storage.tsdb.path={self.workdir / 'data'}",
+                *self.flags,
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -671,11 +681,23 @@ def prometheus_server(request: pytest.FixtureRequest, tmp_path: Path):
     )
     started: list[PrometheusServer] = []
 
-    def start(targets: list[str], metrics_path: str = "/metrics") -> PrometheusServer:
+    def start(
+        targets: list[str],
+        metrics_path: str = "/metrics",
+        *,
+        rule_files: Iterable[Path] = (),
+        flags: Iterable[str] = (),
+    ) -> PrometheusServer:
         workdir = tmp_path / f"prometheus-{len(started)}"
         workdir.mkdir()
         server = PrometheusServer(
-            binary, workdir, list(targets), metrics_path, version=" ".join(version)
+            binary,
+            workdir,
+            list(targets),
+            metrics_path,
+            version=" ".join(version),
+            rule_files=tuple(rule_files),
+            flags=tuple(flags),
         )
         try:
             server.start()
