@@ -631,6 +631,16 @@ class PrometheusServer:
         assert data["status"] == "success", data
         return data["data"]["result"]
 
+    def query_range(self, expr: str, start: float, end: float, step: float) -> list[dict]:
+        """Range query through the HTTP API: each series' ``metric`` and ``values``."""
+        import json
+        from urllib.parse import urlencode
+
+        query = urlencode({"query": expr, "start": start, "end": end, "step": step})
+        data = json.loads(self._get("/api/v1/query_range?" + query))
+        assert data["status"] == "success", data
+        return data["data"]["result"]
+
     def wait_for(self, expr: str, timeout: float = 30.0) -> list[dict]:
         """Poll ``expr`` until it returns a non-empty result (first samples take a scrape)."""
         deadline = time.monotonic() + timeout
