@@ -25,11 +25,14 @@ from axiomod_grpc import AsyncWrappingInterceptor, WrappingInterceptor, stream_i
 from axiomod_grpc import split_method as _split
 from axiomod_grpc import status_code as _code_of
 
+from . import exemplars
 from .metrics import grpc_metrics
 
 __all__ = [
     "SKIPPED_SERVICES",
+    "AsyncExemplarInterceptor",
     "AsyncMetricsInterceptor",
+    "ExemplarInterceptor",
     "MetricsInterceptor",
     "server_interceptor",
 ]
@@ -61,7 +64,8 @@ class _Recorder:
             requests, durations = grpc_metrics()
             children = self._children[key] = (requests.labels(*key), durations.labels(*key))
         children[0].inc()
-        children[1].observe(seconds)
+        # Left by the Exemplar interceptor inside the tracing one, for sampled calls only.
+        children[1].observe(seconds, exemplars.take())
 
 
 class _Recording:
@@ -162,3 +166,67 @@ class AsyncMetricsInterceptor(_Recording, AsyncWrappingInterceptor):
 def server_interceptor(*, asyncio: bool) -> Any:
     """The chain's metrics contribution, for a thread-pool or a ``grpc.aio`` server."""
     return AsyncMetricsInterceptor() if asyncio else MetricsInterceptor()
+
+
+class ExemplarInterceptor(WrappingInterceptor):
+    """Inside the tracing interceptor: keeps a sampled call's span ids for the recorder.
+
+    The metrics interceptor is outermost and records after the tracing layer has ended
+    the span, so the ids are read here, while the span is current
+    (:mod:`axiomod_metrics.exemplars`).
+    """
+
+    def wrapper(self, full_method: str) -> Callable[[Callable, bool], Callable]:
+        remember = exemplars.remember
+
+        def wrap(behaviour: Callable, streams: bool) -> Callable:
+            if streams:
+
+                def streaming(request: Any, context: Any) -> Iterator[Any]:
+                    remember()
+                    yield from behaviour(request, context)
+
+                return streaming
+
+            def unary(request: Any, context: Any) -> Any:
+                remember()
+                return behaviour(request, context)
+
+            return unary
+
+        return wrap
+
+
+class AsyncExemplarInterceptor(AsyncWrappingInterceptor):
+    """:class:`ExemplarInterceptor` for ``grpc.aio`` servers."""
+
+    def wrapper(self, full_method: str) -> Callable[[Callable, bool], Callable]:
+        remember = exemplars.remember
+
+        def wrap(behaviour: Callable, streams: bool) -> Callable:
+            if streams:
+
+                async def streaming(request: Any, context: Any) -> AsyncIterator[Any]:
+                    remember()
+                    async for item in stream_items(behaviour(request, context)):
+                        yield item
+
+                return streaming
+
+            async def unary(request: Any, context: Any) -> Any:
+                remember()
+                result = behaviour(request, context)
+                if hasattr(result, "__await__"):
+                    result = await result
+                return result
+
+            return unary
+
+        return wrap
+
+
+def exemplar_interceptor(*, asyncio: bool) -> Any:
+    """The chain's exemplar capture (order 250, inside tracing), or None in multiprocess mode."""
+    if not exemplars.enabled():
+        return None
+    return AsyncExemplarInterceptor() if asyncio else ExemplarInterceptor()

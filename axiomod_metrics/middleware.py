@@ -7,7 +7,9 @@ records the two metrics the Go framework records, keeps the label children of ev
 (method, route, status) it has seen in a dict, so a request costs two dict-free
 prometheus operations, and runs natively under ASGI (no thread hop).
 
-Put it first in ``MIDDLEWARE`` so the duration covers the whole stack.
+Put it first in ``MIDDLEWARE`` so the duration covers the whole stack. In single-process
+mode the duration of a sampled request carries its trace id as an exemplar
+(:mod:`axiomod_metrics.exemplars`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from django.http import HttpRequest, HttpResponseBase
 from axiomod.conf import settings
 from axiomod.middleware import SyncAndAsyncMiddleware
 
+from .exemplars import ATTRIBUTE as _EXEMPLAR
+from .exemplars import capture_hook
 from .metrics import http_metrics
 
 #: The method label is bounded: anything else is recorded as ``other``.
@@ -47,7 +51,8 @@ class HttpMetricsRecorder:
         if children is None:
             children = self._children[key] = self._create(method, route, status)
         children[0].inc()
-        children[1].observe(seconds)
+        # Set by process_view (exemplars.capture_hook) for sampled requests only.
+        children[1].observe(seconds, request.__dict__.get(_EXEMPLAR))
 
     def _create(self, method: str, route: str | None, status: int) -> tuple[Any, Any]:
         path = UNMATCHED if route is None else "/" + route
@@ -69,6 +74,11 @@ class MetricsMiddleware(SyncAndAsyncMiddleware):
         conf = settings.metrics
         self.skipped = frozenset((conf.path, *conf.excluded_paths))
         self.recorder = HttpMetricsRecorder()
+        # Django registers process_view only if the instance has one: with exemplars off
+        # (multiprocess mode, no OpenTelemetry API) requests pay nothing for them.
+        hook = capture_hook(self.is_async)
+        if hook is not None:
+            self.process_view = hook
 
     def __call__(self, request: HttpRequest) -> Any:
         if self.is_async:
