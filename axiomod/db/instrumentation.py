@@ -1,4 +1,4 @@
-"""Per-query instrumentation: slow-query log, query metrics, pool gauges.
+"""Per-query instrumentation: slow-query log, query metrics, pool gauges, query spans.
 
 Installed on every new connection (``connection_created``) as a permanent Django
 ``execute_wrapper``: no ENGINE swap, no ``DEBUG=True``, works on every backend.
@@ -6,7 +6,9 @@ django-prometheus' ``django_prometheus.db`` backends were looked at: they need a
 different ENGINE per database and record only counters, no durations or slow queries.
 
 The metrics are :mod:`axiomod.instruments`: recorded when a backend (``axiomod_metrics``)
-is set. Without one a connection's wrapper skips measuring altogether.
+is set. Without one a connection's wrapper skips measuring altogether. Inside a sampled
+span each query also gets a CLIENT span of its own (:mod:`axiomod.db.spans`); otherwise
+the wrapper only asks whether the current span records.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from django.db.backends.signals import connection_created
 
 from axiomod import instruments
 from axiomod.conf import settings
+
+from .spans import QuerySpans, recording
 
 __all__ = ["QueryInstrument", "install"]
 
@@ -89,17 +93,23 @@ class QueryInstrument:
         self.metrics = conf.query_metrics and instruments.has_backend()
         self._children: dict[tuple[str, str], Any] = {}
         self._pool_checked = 0.0
+        self._spans = QuerySpans(_tracer)
 
     def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        span = self._spans.start(sql, params, many, context) if recording() else None
         start = time.perf_counter()
         status = "success"
         try:
             return execute(sql, params, many, context)
-        except BaseException:
+        except BaseException as error:
             status = "error"
+            if span is not None:
+                QuerySpans.fail(span, error)
             raise
         finally:
             elapsed = time.perf_counter() - start
+            if span is not None:
+                span.end()
             if self.metrics:
                 self._record(sql, status, elapsed, context)
             if elapsed >= self.slow_seconds:
@@ -136,6 +146,14 @@ class QueryInstrument:
                 "sql": sql,
             },
         )
+
+
+def _tracer() -> Any:
+    """axiomod's tracer, None when tracing is off (imported late: the db layer loads
+    before the tracing settings can be read)."""
+    from axiomod.tracing import tracer
+
+    return tracer()
 
 
 def _record_pool(alias: str, context: Any) -> None:

@@ -39,7 +39,7 @@ def test_example_exports_server_spans_with_parent_links(otlp_receiver, tmp_path,
         assert server.request("GET", "/ready").status == 200  # probes: not traced
     assert server.process.returncode == 0, server.log()
 
-    spans = otlp_receiver.wait_for(lambda s: s.trace_id == TRACE_ID, timeout=15)
+    spans = otlp_receiver.wait_for(lambda s: s.trace_id == TRACE_ID and s.kind == 2, timeout=15)
     assert len(spans) == 1, f"spans flushed at shutdown: {otlp_receiver.spans}"
     (span,) = spans
     assert span.service_name == "invoices"
