@@ -17,6 +17,7 @@ rate window. :func:`runnable` substitutes them for a query outside Grafana.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Literal
@@ -160,6 +161,8 @@ class Parameter:
         """Why ``value`` cannot be this parameter, or None."""
         if isinstance(value, bool) or not isinstance(value, int | float):
             return f"expected a number, got {type(value).__name__} {value!r}"
+        if not math.isfinite(value):  # NaN passes every min/max comparison
+            return f"expected a finite number, got {value!r}"
         if self.min is not None and value < self.min:
             return f"{value!r} is below the minimum {self.min!r}"
         if self.max is not None and value > self.max:
