@@ -103,10 +103,19 @@ AXIOMOD = {
     # python manage.py axiomod_grpc: the Invoices service (plus health and reflection).
     "grpc": {
         "port": int(os.environ.get("GRPC_PORT", "50051")),
-        "handlers": ["example.invoices.delivery.grpc.register"],
+        "handlers": [
+            "example.invoices.delivery.grpc.register",
+            "example.invoices.delivery.grpc.settlements_servicer.register",
+        ],
         "reflection": True,
     },
 }
+
+# Where POST /invoices/<id>/settle/ reaches the Settlements gRPC service (the gRPC
+# Deployment's Service in a cluster; this host's axiomod_grpc by default).
+SETTLEMENTS_GRPC_TARGET = (
+    os.environ.get("SETTLEMENTS_GRPC_TARGET") or f"127.0.0.1:{AXIOMOD['grpc']['port']}"
+)
 
 # OpenID Connect: set OIDC_ISSUER (e.g. https://sso.example.com/realms/acme) and the
 # client credentials to accept the provider's bearer tokens and to enable the login at
@@ -127,11 +136,12 @@ if os.environ.get("OIDC_ISSUER"):
         ]
 
 # Kafka: set KAFKA_BOOTSTRAP_SERVERS to publish `invoices.created` for each new invoice and
-# to run the billing consumer that issues it:
+# `invoices.settled` for each settlement, and to run the billing consumer that issues
+# invoices and schedules the job closing settled ones:
 #   python manage.py axiomod_consume --group invoices-billing
 if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
     AXIOMOD["kafka"] = {
-        "groups": {"invoices-billing": {"topics": ["invoices.created"]}},
+        "groups": {"invoices-billing": {"topics": ["invoices.created", "invoices.settled"]}},
         # A dead consumer's partitions move on after 10 s instead of librdkafka's 45 s.
         "consumer": {"session.timeout.ms": 10000, "heartbeat.interval.ms": 2000},
     }

@@ -23,6 +23,11 @@ from example.invoices.usecase import (
     ListInvoices,
 )
 from example.invoices.usecase.ports import InvoiceEvents
+from example.invoices.usecase.settle_invoice import (
+    CloseSettledInvoice,
+    SettleInvoice,
+    SettlementEvents,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +39,8 @@ class InvoiceUseCases:
     list: ListInvoices
     issue: IssueInvoice
     issue_stale: IssueStaleDrafts
+    settle: SettleInvoice
+    close_settled: CloseSettledInvoice
 
 
 @functools.cache
@@ -52,6 +59,8 @@ def use_cases() -> InvoiceUseCases:
         list=ListInvoices(repository),
         issue=IssueInvoice(repository),
         issue_stale=IssueStaleDrafts(repository),
+        settle=SettleInvoice(repository, _settlement_events()),
+        close_settled=CloseSettledInvoice(repository),
     )
 
 
@@ -65,3 +74,14 @@ def _events() -> list[InvoiceEvents]:
 
         events.append(KafkaInvoiceEvents())
     return events
+
+
+def _settlement_events() -> SettlementEvents:
+    """``invoices.settled`` on Kafka when ``AXIOMOD["kafka"]`` is set, else the job at once."""
+    from axiomod.conf import settings
+    from example.invoices.infrastructure.messaging.settlement_events import (
+        JobSettlementEvents,
+        KafkaSettlementEvents,
+    )
+
+    return KafkaSettlementEvents() if settings.kafka is not None else JobSettlementEvents()

@@ -9,6 +9,7 @@ import logging
 
 from axiomod_messaging import Message, PermanentError, handler
 from example.invoices.container import use_cases
+from example.invoices.delivery.kafka import settlements  # noqa: F401  (registers it)
 from example.invoices.infrastructure.messaging import INVOICE_CREATED
 
 logger = logging.getLogger(__name__)

@@ -11,6 +11,7 @@ import logging
 
 from axiomod_jobs import job
 from example.invoices.container import use_cases
+from example.invoices.delivery.jobs import settlements  # noqa: F401  (registers it)
 
 logger = logging.getLogger(__name__)
 

@@ -63,6 +63,13 @@ class DjangoInvoiceRepository(InvoiceRepository):
         ).update(status=InvoiceStatus.ISSUED.value)
         return updated == 1
 
+    def mark_paid(self, invoice_id: int) -> bool:
+        """``PaidInvoices`` (the settlement use cases' port): issued -> paid, conditionally."""
+        updated = InvoiceModel.objects.filter(
+            pk=invoice_id, status=InvoiceStatus.ISSUED.value
+        ).update(status=InvoiceStatus.PAID.value)
+        return updated == 1
+
     def draft_ids(self, created_before: dt.datetime, limit: int) -> list[int]:
         rows = InvoiceModel.objects.filter(
             status=InvoiceStatus.DRAFT.value, created_at__lt=created_before
