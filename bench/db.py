@@ -11,6 +11,15 @@
    axiomod's execute wrapper (slow-query check + ``db_query_duration_seconds``), on
    PostgreSQL and on SQLite (where a query costs a few µs, so the wrapper shows most).
    Target: < 10 µs added per query.
+3. ``db.query_span.*``: what SQL spans add to that query, against today's wrapper (the
+   same QueryInstrument minus the span check, :class:`_TodayInstrument`), variants taking
+   turns on the same cursor: ``off`` (no current span: tracing off, or a request the
+   middleware did not trace), ``unsampled`` (a non-recording request span is current,
+   as the middleware leaves for an unsampled request), ``sampled`` (a recording parent
+   span from axiomod's production provider, ratio 1, BatchSpanProcessor in front of an
+   exporter that counts and drops). Target: < 1 µs added per query unsampled and off;
+   sampled is reported. ``db.sanitize.uncached``: sanitising an ORM ``SELECT`` the
+   first time (later ones hit the cache), against the cache hit.
 
 Options after ``--``: ``--threads N`` (default 4), ``--seconds S`` per server and round.
 """
@@ -141,43 +150,157 @@ def _per_query(options: Options, url: str, workdir: Path) -> Iterator[Figure]:
         wrapper.ensure_connection()
         instrument = next(w for w in wrapper.execute_wrappers if isinstance(w, QueryInstrument))
 
-        timings = _time_queries(wrapper, instrument, number, rounds)
-        added = statistics.median(
-            a - b
-            for a, b in zip(timings["axiomod"].per_call, timings["bare"].per_call, strict=True)
-        )
+        exporter = _counting_exporter()
+        timings = _time_queries(wrapper, instrument, exporter, number, rounds)
         yield Figure.from_timings(
-            f"db.query.{vendor}", timings["bare"], timings["axiomod"],
-            extra={"added_seconds_per_query": added, "target_added_seconds_max": 10e-6},
+            f"db.query.{vendor}", timings["bare"], timings["axiomod off"],
+            extra={
+                "added_seconds_per_query": _added(timings, "axiomod off", "bare"),
+                "target_added_seconds_max": 10e-6,
+            },
         )  # fmt: skip
+        for label in ("off", "unsampled", "sampled"):
+            extra: dict = {
+                "added_seconds_per_query": _added(timings, f"axiomod {label}", "today"),
+            }
+            if label == "sampled":
+                extra["spans_exported"] = exporter.count
+                extra["span_names"] = sorted(exporter.names)
+            else:
+                extra["target_added_seconds_max"] = 1e-6
+            yield Figure.from_timings(
+                f"db.query_span.{label}.{vendor}", timings["today"], timings[f"axiomod {label}"],
+                extra=extra,
+            )  # fmt: skip
         wrapper.close()
+    yield _sanitize_figure(number, rounds)
 
 
-def _time_queries(wrapper, instrument, number: int, rounds: int):
-    """``SELECT 1`` on one open cursor, the wrapper list emptied or holding axiomod's."""
+def _added(timings: dict, candidate: str, baseline: str) -> float:
+    """Median over rounds of the per-query difference (both measured in each round)."""
+    return statistics.median(
+        a - b for a, b in zip(timings[candidate].per_call, timings[baseline].per_call, strict=True)
+    )
+
+
+def _today_class():
+    from axiomod.db.instrumentation import QueryInstrument
+
+    class _TodayInstrument(QueryInstrument):
+        """QueryInstrument as it was before SQL spans: the same metrics and slow-query
+        log, no ``recording()`` check (the baseline of ``db.query_span.*``)."""
+
+        def __call__(self, execute, sql, params, many, context):
+            start = time.perf_counter()
+            status = "success"
+            try:
+                return execute(sql, params, many, context)
+            except BaseException:
+                status = "error"
+                raise
+            finally:
+                elapsed = time.perf_counter() - start
+                if self.metrics:
+                    self._record(sql, status, elapsed, context)
+                if elapsed >= self.slow_seconds:
+                    self._slow(sql, params, elapsed)
+
+    return _TodayInstrument
+
+
+def _counting_exporter():
+    from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+
+    class CountingExporter(SpanExporter):
+        """Counts the spans it is handed and drops them (stands in for the network)."""
+
+        def __init__(self) -> None:
+            self.count = 0
+            self.names: set[str] = set()
+
+        def export(self, spans):
+            self.count += len(spans)
+            self.names.update(span.name for span in spans)
+            return SpanExportResult.SUCCESS
+
+    return CountingExporter()
+
+
+def _time_queries(wrapper, instrument, exporter, number: int, rounds: int):
+    """``SELECT 1`` on one open cursor: no wrapper, today's wrapper, and the new one with
+    no current span, a non-recording one, a recording one (axiomod's provider, ratio 1)."""
+    from django.conf import settings as django_settings
+    from django.test import override_settings
+    from opentelemetry import context, trace
+
+    from axiomod import tracing
+    from axiomod.tracing.setup import build_provider
+
+    axiomod = dict(django_settings.AXIOMOD)
+    conf = {**axiomod.get("tracing", {}), "exporter": "otlp", "sample_ratio": 1.0}
+    with override_settings(AXIOMOD={**axiomod, "tracing": conf}):
+        provider = build_provider(exporter, processor="batch")
+    tracing.configure(provider=provider)
+    today = _today_class()(wrapper.alias)
+    parent = tracing.tracer().start_span("GET /bench")
+    unsampled = trace.NonRecordingSpan(
+        trace.SpanContext(0x4BF92F3577B34DA6A3CE929D0E0E4736, 0x00F067AA0BA902B7, False)
+    )
+    contexts = {
+        "off": context.Context(),
+        "unsampled": trace.set_span_in_context(unsampled, context.Context()),
+        "sampled": trace.set_span_in_context(parent, context.Context()),
+    }
     cursor = wrapper.cursor()
 
     def query() -> None:
         cursor.execute("SELECT 1")
 
-    def without() -> None:
-        wrapper.execute_wrappers[:] = []
+    def using(wrappers: list, current: context.Context):
+        def setup() -> None:
+            wrapper.execute_wrappers[:] = wrappers
+            context.attach(current)  # stays current for the timed run that follows
 
-    def with_instrument() -> None:
-        wrapper.execute_wrappers[:] = [instrument]
+        return setup
 
     try:
-        return interleave(
-            {
-                "bare": Variant(query, setup=without),
-                "axiomod": Variant(query, setup=with_instrument),
-            },
-            number=number,
-            rounds=rounds,
-        )
+        variants = {
+            "bare": Variant(query, setup=using([], contexts["off"])),
+            "today": Variant(query, setup=using([today], contexts["sampled"])),
+        }
+        for label, current in contexts.items():
+            variants[f"axiomod {label}"] = Variant(query, setup=using([instrument], current))
+        return interleave(variants, number=number, rounds=rounds)
     finally:
+        context.attach(context.Context())
         wrapper.execute_wrappers[:] = [instrument]
         cursor.close()
+        parent.end()
+        tracing.shutdown()  # flushes: the exporter's count includes every span
+
+
+def _sanitize_figure(number: int, rounds: int) -> Figure:
+    """An ORM ``SELECT`` sanitised on a cache miss vs a hit (raw SQL with changing inline
+    values always misses)."""
+    from axiomod.db.sanitize import sanitize
+
+    sql = (
+        'SELECT "invoices_invoice"."id", "invoices_invoice"."number", '
+        '"invoices_invoice"."customer", "invoices_invoice"."amount", '
+        '"invoices_invoice"."currency", "invoices_invoice"."status", '
+        '"invoices_invoice"."created_at" FROM "invoices_invoice" WHERE '
+        '"invoices_invoice"."customer" = %s ORDER BY "invoices_invoice"."created_at" DESC '
+        "LIMIT 21"
+    )
+    timings = interleave(
+        {
+            "cached": lambda: sanitize(sql),
+            "uncached": lambda: sanitize.__wrapped__(sql),
+        },
+        number=max(number // 10, 20),
+        rounds=rounds,
+    )
+    return Figure.from_timings("db.sanitize.uncached", timings["cached"], timings["uncached"])
 
 
 @benchmark("db")

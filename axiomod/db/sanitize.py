@@ -10,8 +10,9 @@ with an inline ``LIMIT 21`` only loses the number.
 Libraries looked at: ``sqlparse`` (already installed with Django) tokenises SQL correctly
 but took ~400 µs for one ORM ``SELECT`` here, and raw SQL with inline values never hits a
 cache; opentelemetry-instrumentation-dbapi / -psycopg record the statement as given and
-do not sanitise. So this is one regular expression (a few µs), with results cached per
-SQL string because ORM SQL repeats.
+do not sanitise. So this is one regular expression (~25 µs for a 400-character ORM
+``SELECT`` on our 2-vCPU machines), with results cached per SQL string because ORM SQL
+repeats (a cache hit: ~0.2 µs).
 """
 
 from __future__ import annotations
@@ -22,28 +23,39 @@ import re
 __all__ = ["QueryText", "sanitize"]
 
 # One pass, leftmost alternative first: comments and quoted identifiers are copied as
-# they are (a quote inside them must not start a literal), literals become "?".
+# they are (a quote inside them must not start a literal), literals become "?". Plain
+# words are not matched at all (the fewer matches, the fewer Python calls): a number
+# or E'...' is a literal only where no name character comes just before it. The leading
+# lookahead lets the scanner pass over most characters at once, and the quoted forms
+# are written unrolled ("[^"]*(?:""[^"]*)*"): together 2-3x faster than the plain forms.
 # Backslash escapes exist in MySQL/MariaDB strings and PostgreSQL's E'...' only: read
 # as escapes in a standard string, "'a\\' , 'secret'" would leave "secret" outside.
 _COMMON = r"""
-      (?P<comment>--[^\n]*|/\*.*?(?:\*/|\Z))
-    | (?P<ident>`(?:[^`]|``)*`?)
-    | (?P<escaped>[Ee]'(?:[^'\\]|''|\\.)*'?)
-    | (?P<dollar>\$(?P<tag>[A-Za-z_][A-Za-z_0-9]*)?\$.*?(?:\$(?(tag)(?P=tag))\$|\Z))
-    | (?P<word>[A-Za-z_][A-Za-z_0-9$]*)
-    | (?P<placeholder>%(?:\([^)]*\))?s|%%|\$\d+|:[A-Za-z_]\w*)
-    | (?P<number>0[xX][0-9A-Fa-f]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
+    | (?P<comment>--[^\n]*|/\*.*?(?:\*/|\Z))
+    | (?P<ident>`[^`]*(?:``[^`]*)*`?)
+    | (?P<escaped>(?<![\w$])[Ee]'[^'\\]*(?:(?:''|\\.)[^'\\]*)*'?)
+    | (?P<dollar>(?<![\w$])\$(?P<tag>[A-Za-z_][A-Za-z_0-9]*)?\$.*?(?:\$(?(tag)(?P=tag))\$|\Z))
+    | (?P<number>(?<![\w$])(?:0[xX][0-9A-Fa-f]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?))
     | (?P<semicolon>;)
+    )
 """
 _STANDARD = re.compile(
-    r"""(?P<string>'(?:[^']|'')*'?) | (?P<dquote>"(?:[^"]|"")*"?) |""" + _COMMON,
+    r"""(?=[-/'"`$;.0-9Ee])(?:
+      (?P<string>'[^']*(?:''[^']*)*'?)
+    | (?P<dquote>"[^"]*(?:""[^"]*)*"?)"""
+    + _COMMON,
     re.VERBOSE | re.DOTALL,
 )
 _MYSQL = re.compile(
-    r"""(?P<string>'(?:[^'\\]|''|\\.)*'?|"(?:[^"\\]|""|\\.)*"?) | (?P<hash>\#[^\n]*) |""" + _COMMON,
+    r"""(?=[-/'"`$;.0-9Ee\#])(?:
+      (?P<string>'[^'\\]*(?:(?:''|\\.)[^'\\]*)*'?|"[^"\\]*(?:(?:""|\\.)[^"\\]*)*"?)
+    | (?P<hash>\#[^\n]*)"""
+    + _COMMON,
     re.VERBOSE | re.DOTALL,
 )
 _LITERALS = frozenset({"string", "escaped", "dollar", "number"})
+#: The first word, past comments, blanks and opening parentheses.
+_FIRST_WORD = re.compile(r"(?:\s+|--[^\n]*|/\*.*?\*/|\#[^\n]*|\()*([A-Za-z_]\w*)", re.DOTALL)
 #: First words that do not name the operation (a CTE may lead to SELECT or INSERT).
 _NOT_AN_OPERATION = frozenset({"WITH"})
 
@@ -73,33 +85,21 @@ def sanitize(sql: str, mysql: bool = False) -> QueryText:
     ``mysql``: MySQL and MariaDB read ``"..."`` as a string (without ``ANSI_QUOTES``)
     and backslashes as escapes, where PostgreSQL and SQLite read ``"..."`` as a name.
     """
-    parts: list[str] = []
-    operation: str | None = None
-    first_word = True
-    statements = 0  # statements seen ending with ";"
-    trailing = False  # something after the last ";"
-    position = 0
-    for match in (_MYSQL if mysql else _STANDARD).finditer(sql):
+    semicolons: list[int] = []
+
+    def replace(match: re.Match) -> str:
         kind = match.lastgroup
-        parts.append(sql[position : match.start()])
-        position = match.end()
-        token = match.group()
         if kind in _LITERALS:
-            parts.append("?")
-        else:
-            parts.append(token)
-        if kind == "comment" or kind == "hash":  # "#": MySQL's comment (XOR in PostgreSQL)
-            continue
+            return "?"
         if kind == "semicolon":
-            statements += 1
-            trailing = False
-            continue
-        trailing = True
-        if first_word:
-            first_word = False
-            if kind == "word" and token.upper() not in _NOT_AN_OPERATION:
-                operation = token
-    parts.append(sql[position:])
-    if statements > 1 or (statements == 1 and trailing):
+            semicolons.append(match.end())
+        return match.group()
+
+    text = (_MYSQL if mysql else _STANDARD).sub(replace, sql)
+    first = _FIRST_WORD.match(text)
+    operation = first.group(1) if first is not None else None
+    if operation is not None and operation.upper() in _NOT_AN_OPERATION:
+        operation = None
+    if any(sql[end:].strip() for end in semicolons):
         operation = None  # several statements in one call
-    return QueryText(("".join(parts), operation))
+    return QueryText((text, operation))
