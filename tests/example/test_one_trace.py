@@ -9,7 +9,8 @@ for the request, each span the child of the one before it:
 
     POST (HTTP server) -> Settlements/SettleInvoice (gRPC client) -> (gRPC server)
       -> invoices.settled publish (Kafka producer) -> invoices.settled process (consumer)
-      -> apply_async/invoices.close_settled (job publish) -> run/... (job run) -> SQL
+      -> apply_async/invoices.close_settled (job publish) -> run/... (job run)
+      -> UPDATE of invoices_invoice (SQL, axiomod.db's query span)
 """
 
 from __future__ import annotations
@@ -144,7 +145,7 @@ def test_settling_an_invoice_is_one_trace_across_every_transport(
         )
         assert len(roots) == 1, f"HTTP server spans of {path}: {roots}\n{logs()}"
         root = roots[0]
-        spans = wait_for_trace(otlp_receiver, root.trace_id, has_job_run)
+        spans = wait_for_trace(otlp_receiver, root.trace_id, has_marked_paid)
 
         # The edge answers the billing core's refusals as the domain errors they are.
         again = server.request("POST", f"/invoices/{invoice}/settle/")
@@ -160,12 +161,11 @@ def test_settling_an_invoice_is_one_trace_across_every_transport(
     kafka_consumer = only_child(spans, kafka_producer, CONSUMER, "invoices.settled process")
     job_publish = only_child(spans, kafka_consumer, PRODUCER, "apply_async/invoices.close_settled")
     job_run = only_child(spans, job_publish, CONSUMER, "run/invoices.close_settled")
+    updates = [span for span in children(spans, job_run, CLIENT) if is_marking_paid(span)]
+    assert len(updates) == 1, f"UPDATEs of invoices_invoice under the job run:\n{tree}"
+    assert updates[0].attributes["db.system.name"] == "postgresql", updates[0].attributes
     assert kafka_consumer.attributes["messaging.consumer.group.name"] == "invoices-billing"
-    # FOR THE LEAD: the SQL leg (job run -> the UPDATE marking the invoice paid) is not
-    # asserted yet: SQL spans from axiomod/db/instrumentation.py had not landed when this
-    # test was written. Once they have, assert here the CLIENT span child of ``job_run``
-    # carrying the UPDATE of invoices_invoice (and extend has_job_run to wait for it).
-    assert job_run.status_code != 2, tree
+    assert all(span.status_code != 2 for span in spans), tree  # 2: ERROR
     # One trace: every span of it hangs from the request's span, none from elsewhere, and
     # the job ran in no other trace.
     ids = {span.span_id for span in spans}
@@ -189,12 +189,18 @@ def wait_for_status(
         time.sleep(0.2)
 
 
-def has_job_run(spans: list[ReceivedSpan]) -> bool:
-    """The last span of the trace has arrived (the export of each process is independent)."""
-    names = {span.name for span in spans}
-    return {"run/invoices.close_settled", "apply_async/invoices.close_settled"} <= names and (
-        SETTLE_RPC in names and "invoices.settled process" in names
+def is_marking_paid(span: ReceivedSpan) -> bool:
+    """The SQL span of ``mark_paid``: the conditional UPDATE of the invoices table."""
+    return span.attributes.get("db.operation.name") == "UPDATE" and '"invoices_invoice"' in (
+        span.attributes.get("db.query.text", "")
     )
+
+
+def has_marked_paid(spans: list[ReceivedSpan]) -> bool:
+    """Every leg has arrived (each process exports on its own), the last one included."""
+    names = {span.name for span in spans}
+    legs = {SETTLE_RPC, "invoices.settled process", "run/invoices.close_settled"}
+    return legs <= names and any(is_marking_paid(span) for span in spans)
 
 
 def wait_for_trace(
@@ -210,15 +216,15 @@ def wait_for_trace(
         time.sleep(0.1)
 
 
+def children(spans: list[ReceivedSpan], parent: ReceivedSpan, kind: int) -> list[ReceivedSpan]:
+    return [s for s in spans if s.parent_span_id == parent.span_id and s.kind == kind]
+
+
 def only_child(
     spans: list[ReceivedSpan], parent: ReceivedSpan, kind: int, name: str
 ) -> ReceivedSpan:
     """The one span named ``name`` of ``kind`` whose parent is ``parent``."""
-    found = [
-        span
-        for span in spans
-        if span.parent_span_id == parent.span_id and span.kind == kind and span.name == name
-    ]
+    found = [span for span in children(spans, parent, kind) if span.name == name]
     assert len(found) == 1, f"{len(found)} {name!r} under {parent.name!r}:\n{render(spans)}"
     return found[0]
 
