@@ -2,8 +2,8 @@
 
 Started by :class:`axiomod.db.instrumentation.QueryInstrument` (the execute wrapper that
 also keeps the slow-query log and the query metrics) only when the current span is
-recording: an unsampled request or tracing turned off costs one
-``get_current_span().is_recording()`` per query (~0.35 µs here) and nothing else.
+recording: an unsampled request or tracing turned off costs one read of the current
+span (:func:`recording`, ~0.15 µs here) per query and nothing else.
 
 opentelemetry-instrumentation-dbapi / -psycopg were looked at: they wrap the driver's
 connect() per library (no MySQLdb/sqlite3 coverage through one hook), start a span
@@ -22,6 +22,7 @@ needs a SQL parser to name the tables. Parameter values are never recorded.
 
 from __future__ import annotations
 
+import contextvars
 import os
 from collections.abc import Callable
 from typing import Any
@@ -40,9 +41,40 @@ except ImportError:  # no opentelemetry-api: tracing can only be off
 
 else:
 
-    def recording() -> bool:
-        """Whether the current span records (sampled and ours to add children to)."""
-        return get_current_span().is_recording()
+    def _recording_check() -> Callable[[], bool]:
+        """``get_current_span().is_recording()``, reading the context variable directly.
+
+        The public call goes through four functions (~0.38 µs here, against a budget of
+        1 µs per unsampled query); the default runtime context is one ContextVar holding
+        a dict, read here in ~0.14 µs. Another runtime context (OTEL_PYTHON_CONTEXT) or
+        a change of these internals falls back to the public call.
+        """
+
+        def public() -> bool:
+            return get_current_span().is_recording()
+
+        try:
+            from opentelemetry import context as otel_context
+            from opentelemetry.context.contextvars_context import ContextVarsRuntimeContext
+            from opentelemetry.trace.propagation import _SPAN_KEY
+
+            runtime = otel_context._RUNTIME_CONTEXT
+            variable = runtime._current_context
+        except (ImportError, AttributeError):
+            return public
+        if type(runtime) is not ContextVarsRuntimeContext or not isinstance(
+            variable, contextvars.ContextVar
+        ):
+            return public
+
+        def direct() -> bool:
+            span = variable.get().get(_SPAN_KEY)
+            return span is not None and span.is_recording()
+
+        return direct
+
+    recording = _recording_check()
+    recording.__doc__ = "Whether the current span records (sampled: ours to add children to)."
 
 
 #: Django vendor -> ``db.system.name``; MySQL's is refined to "mariadb" from the server.

@@ -270,3 +270,20 @@ def test_mariadb_failing_query_is_an_error_span(traced, add_alias, mariadb_datab
 )  # fmt: skip
 def test_sanitize(sql, mysql, text, operation):
     assert tuple(sanitize(sql, mysql)) == (text, operation)
+
+
+def test_recording_reads_the_current_span_as_the_public_api_does():
+    from opentelemetry import context, trace
+
+    from axiomod.db.spans import recording
+
+    assert recording.__name__ == "direct", "the fast read is in use with the default context"
+    recorded = TracerProvider().get_tracer("t").start_span("p", context=context.Context())
+    unsampled = trace.NonRecordingSpan(trace.SpanContext(1, 2, False))
+    for current in (None, unsampled, recorded):
+        ctx = context.Context() if current is None else trace.set_span_in_context(current)
+        token = context.attach(ctx)
+        try:
+            assert recording() is trace.get_current_span().is_recording() is (current is recorded)
+        finally:
+            context.detach(token)
