@@ -88,6 +88,11 @@ def resolve(
         if problem:
             problems.append(f"{name!r}: {problem}")
         else:
+            # The settings section reads every value as a float: a whole number for a
+            # parameter declared with an int default is that int again, so a rule reads
+            # the same (``> 10``, ``10m``) whether it was set in settings or with --set.
+            if isinstance(parameter.default, int) and isinstance(value, float):
+                value = int(value) if value.is_integer() else value
             values[name] = value  # type: ignore[assignment]
     return values, problems
 
