@@ -478,20 +478,17 @@ def _burn_alerts(
             for _, factor, long, short in windows
         )
         spans = " or ".join(
-            f"{factor}x over {long} and {short}" for _, factor, long, short in windows
+            f"{factor} times over {long} and {short}" for _, factor, long, short in windows
         )
+        lasts = " to ".join(f"{30 / factor:.0f}" for _, factor, _, _ in windows)
         yield Alert(
             f"{name}{speed}",
             expr,
             summary=f"{{{{ $labels.job }}}} spends its {what} error budget too fast",
             description=f"{{{{ $labels.job }}}} misses its {what} objective ({objective}) "
-            f"for {{{{ $value | humanizePercentage }}}} of its requests, burning the error "
-            f"budget at {spans} the rate the objective allows"
-            + (
-                ": at this pace the budget is gone within days."
-                if severity == "page"
-                else ": the budget will not last the SLO period."
-            ),
+            f"for {{{{ $value | humanizePercentage }}}} of its requests: the error budget "
+            f"burns at more than {spans} the rate the objective allows. At this pace a "
+            f"30-day budget lasts {lasts} days.",
             runbook=runbook,
             for_="2m" if severity == "page" else "15m",
             severity=severity,  # type: ignore[arg-type]
