@@ -1,6 +1,7 @@
 """The apps' rules, checked and unit-tested by the real ``promtool``; every name they read exists.
 
-* ``promtool check rules`` on the rule file the installed apps' contributions make.
+* ``promtool check rules`` on the rule file the installed apps' contributions make
+  (rendered by :mod:`axiomod.observability.rules`, as the export command does).
 * ``promtool test rules`` with the cases in ``promtool/*.yaml`` beside this file: for every
   alert, input series that fire it and input series that do not (a test below fails when
   an alert has no such pair). The cases run against the rules with the default
@@ -31,6 +32,7 @@ from prometheus_client.utils import floatToGoString
 
 from axiomod.conf import settings
 from axiomod.observability import Alert, Recording, RuleGroup, contributions, resolve
+from axiomod.observability.rules import rule_file, to_yaml
 
 CASES = Path(__file__).parent / "promtool"
 RUNBOOK = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -44,40 +46,17 @@ def _groups(params: dict[str, Any] | None = None) -> list[RuleGroup]:
     return [group for c in found for group in c.monitoring.rules(values)]
 
 
-def _rule(rule: Recording | Alert, annotations: bool) -> dict[str, Any]:
-    if isinstance(rule, Recording):
-        out: dict[str, Any] = {"record": rule.record, "expr": rule.expr}
-        if rule.labels:
-            out["labels"] = dict(rule.labels)
-        return out
-    out = {
-        "alert": rule.name,
-        "expr": rule.expr,
-        "for": rule.for_,
-        "labels": {"severity": rule.severity, **rule.labels},
-    }
-    if annotations:
-        out["annotations"] = {
-            "summary": rule.summary,
-            "description": rule.description,
-            "runbook_url": f"{settings.observability.runbook_url}#{rule.runbook}",
-        }
-    return out
-
-
-def render(groups: list[RuleGroup], annotations: bool = True) -> str:
-    """Prometheus' rule-file YAML; ``axiomod.observability.rules`` renders the shipped one."""
-    document = {
-        "groups": [
-            {
-                "name": group.name,
-                **({"interval": group.interval} if group.interval else {}),
-                "rules": [_rule(rule, annotations) for rule in group.rules],
-            }
-            for group in groups
-        ]
-    }
-    return yaml.safe_dump(document, sort_keys=False, width=1000)
+def render(params: dict[str, Any] | None = None, annotations: bool = True) -> str:
+    """The rule file the export command writes (:mod:`axiomod.observability.rules`)."""
+    found = contributions()
+    values, problems = resolve(found, params)
+    assert problems == []
+    data = rule_file(found, values, settings.observability.runbook_url)
+    if not annotations:
+        for group in data["groups"]:
+            for rule in group["rules"]:
+                rule.pop("annotations", None)
+    return to_yaml(data)
 
 
 def _alerts(groups: list[RuleGroup]) -> list[Alert]:
@@ -103,7 +82,7 @@ def _run(promtool: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[st
 
 
 def test_promtool_accepts_the_rule_file(promtool: str, tmp_path: Path) -> None:
-    (tmp_path / "rules.yml").write_text(render(_groups()))
+    (tmp_path / "rules.yml").write_text(render())
     result = _run(promtool, "check", "rules", "rules.yml", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "SUCCESS" in result.stdout
@@ -116,7 +95,7 @@ def _case_files() -> list[Path]:
 @pytest.mark.parametrize("case", _case_files(), ids=lambda p: p.stem)
 def test_promtool_unit_tests(promtool: str, tmp_path: Path, case: Path) -> None:
     full = case.stem == "annotations"
-    (tmp_path / "rules.yml").write_text(render(_groups(), annotations=full))
+    (tmp_path / "rules.yml").write_text(render(annotations=full))
     text = case.read_text().replace("RUNBOOKS#", f"{settings.observability.runbook_url}#")
     document = {"rule_files": ["rules.yml"], "evaluation_interval": "1m", **yaml.safe_load(text)}
     (tmp_path / "test.yml").write_text(yaml.safe_dump(document, sort_keys=False, width=1000))
@@ -139,8 +118,7 @@ def test_every_alert_has_a_case_that_fires_it_and_one_that_does_not() -> None:
 
 def test_a_unit_test_fails_when_an_alert_is_wrong(promtool: str, tmp_path: Path) -> None:
     """The cases can fail: with one threshold changed, the case that fired no longer does."""
-    groups = _groups({"jobs_failure_ratio": 0.5})
-    (tmp_path / "rules.yml").write_text(render(groups, annotations=False))
+    (tmp_path / "rules.yml").write_text(render({"jobs_failure_ratio": 0.5}, annotations=False))
     tests = yaml.safe_load((CASES / "jobs.yaml").read_text())
     document = {"rule_files": ["rules.yml"], "evaluation_interval": "1m", **tests}
     (tmp_path / "test.yml").write_text(yaml.safe_dump(document, sort_keys=False))
