@@ -23,6 +23,7 @@ needs a SQL parser to name the tables. Parameter values are never recorded.
 from __future__ import annotations
 
 import contextvars
+import logging
 import os
 from collections.abc import Callable
 from typing import Any
@@ -30,6 +31,8 @@ from typing import Any
 from .sanitize import sanitize
 
 __all__ = ["ConnectionFacts", "QuerySpans", "recording"]
+
+logger = logging.getLogger("axiomod.db")
 
 try:
     from opentelemetry.trace import SpanKind, Status, StatusCode, get_current_span
@@ -156,14 +159,28 @@ def _batch_size(params: Any) -> int | None:
 class QuerySpans:
     """Starts and ends the spans of one connection's queries (one per execute wrapper)."""
 
-    __slots__ = ("_facts", "_tracer")
+    __slots__ = ("_facts", "_tracer", "_warned")
 
     def __init__(self, tracer: Callable[[], Any]) -> None:
         self._tracer = tracer
         self._facts: ConnectionFacts | None = None
+        self._warned = False
 
-    def start(self, sql: str, params: Any, many: bool, context: Any) -> Any:
-        """A started span for this query, or None (tracing off in this process)."""
+    def start(self, sql: Any, params: Any, many: bool, context: Any) -> Any:
+        """A started span for this query, or None (tracing off in this process).
+
+        Never raises: a query must not fail because its span could not be made (odd
+        settings, a driver without the expected attributes); that is logged once.
+        """
+        try:
+            return self._start(sql, params, many, context)
+        except Exception:
+            if not self._warned:
+                self._warned = True
+                logger.warning("no span for this connection's queries", exc_info=True)
+            return None
+
+    def _start(self, sql: Any, params: Any, many: bool, context: Any) -> Any:
         tracer = self._tracer()
         if tracer is None:
             return None
@@ -171,9 +188,12 @@ class QuerySpans:
         if facts is None:
             connection = context.get("connection") if isinstance(context, dict) else None
             facts = self._facts = ConnectionFacts(connection)
-        query = sanitize(sql, facts.mysql)
-        operation = query.operation
-        attributes = {**facts.attributes, "db.query.text": query.text}
+        attributes = dict(facts.attributes)
+        operation = None
+        if isinstance(sql, str):  # not for psycopg.sql.Composed and the like
+            query = sanitize(sql, facts.mysql)
+            attributes["db.query.text"] = query.text
+            operation = query.operation
         if many:
             size = _batch_size(params)
             if size is None or size != 1:  # one parameter set is a single operation

@@ -287,3 +287,26 @@ def test_recording_reads_the_current_span_as_the_public_api_does():
             assert recording() is trace.get_current_span().is_recording() is (current is recorded)
         finally:
             context.detach(token)
+
+
+@pytest.mark.django_db
+def test_a_span_that_cannot_be_made_never_fails_the_query(traced, monkeypatch, caplog):  # noqa: F811
+    from axiomod.db.instrumentation import QueryInstrument
+
+    exporter = traced(1.0)
+
+    def broken(self, connection):
+        raise ValueError("PORT 'abc' is not a number")
+
+    monkeypatch.setattr("axiomod.db.spans.ConnectionFacts.__init__", broken)
+    wrapper = connections["default"]
+    # A fresh instrument: the connection's own has its facts cached by earlier tests.
+    monkeypatch.setattr(wrapper, "execute_wrappers", [QueryInstrument("default")])
+    with tracing.tracer().start_as_current_span("parent"):
+        for _ in range(2):
+            with wrapper.cursor() as cursor:
+                cursor.execute("SELECT 1")
+                assert cursor.fetchone() == (1,)
+    assert client_spans(exporter) == []
+    warnings = [r for r in caplog.records if r.name == "axiomod.db"]
+    assert len(warnings) == 1 and "no span" in warnings[0].getMessage()
