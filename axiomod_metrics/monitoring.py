@@ -153,7 +153,7 @@ def _quantiles(buckets: str, by: str, legend: str) -> tuple[Query, ...]:
     return tuple(
         Query(
             f"histogram_quantile({q}, sum by ({by}, le) ({buckets}{selector()}))",
-            f"p{round(q * 100)} {legend}" if legend else f"p{round(q * 100)}",
+            f"p{round(q * 100)} {legend}",
         )
         for q in QUANTILES
     )
@@ -243,7 +243,7 @@ def http_row(params: Params) -> Row:
             ),
             Panel(
                 "Latency p50 / p95 / p99",
-                _quantiles(HTTP_BUCKETS, "job", ""),
+                _quantiles(HTTP_BUCKETS, "job", "{{job}}"),
                 unit="s",
                 description=f"All routes together, from the recording rule {HTTP_BUCKETS}.",
             ),
@@ -312,7 +312,7 @@ def grpc_row(params: Params) -> Row:
             ),
             Panel(
                 "Latency p50 / p95 / p99",
-                _quantiles(GRPC_BUCKETS, "job", ""),
+                _quantiles(GRPC_BUCKETS, "job", "{{job}}"),
                 unit="s",
                 description=f"All methods together, from the recording rule {GRPC_BUCKETS}.",
                 quiet=quiet,

