@@ -304,6 +304,36 @@ def test_kubernetes_manifests_and_scrape_config(projects, variant):
     assert any(job.get("metrics_path") == "/metrics" for job in jobs.values())
 
 
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_dashboards_and_rules_of_the_installed_apps(projects, variant):
+    """deploy/grafana and deploy/prometheus hold the apps' files; export --check agrees."""
+    project = projects[variant]
+    chosen = answers(project)
+    name = chosen["project_slug"].replace("_", "-")
+    deploy = project / "deploy"
+    boards = {
+        which: json.loads((deploy / f"grafana/{name}-{which}.json").read_text())
+        for which in ("overview", "components")
+    }
+    for which, board in boards.items():
+        assert board["schemaVersion"] >= 36 and board["title"] == f"{name} {which}"
+    rows = {p["title"] for p in boards["components"]["panels"] if p["type"] == "row"}
+    assert ("Kafka" in rows) == (chosen["use_kafka"] == "y")
+    assert ("Jobs" in rows) == (chosen["use_jobs"] == "y")
+    assert ("OIDC" in rows) == (chosen["use_oidc"] == "y")
+    rules_file = deploy / f"prometheus/{name}-rules.yml"
+    groups = {g["name"] for g in yaml.safe_load(rules_file.read_text())["groups"]}
+    assert ("axiomod-messaging" in groups) == (chosen["use_kafka"] == "y")
+    scrape = yaml.safe_load((deploy / "prometheus/scrape.yml").read_text())
+    assert scrape["rule_files"] == [rules_file.name]
+    if shutil.which("promtool"):  # (Debian's cannot check scrape.yml: no kubernetes_sd)
+        checked = run(project, "promtool", "check", "rules", str(rules_file))
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+    # The project's own export renders the same files: same apps, service and parameters.
+    result = manage(project, "axiomod_observability", "export", "--check")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 # --------------------------------------------------------------------------------------
 # The generated project's own tools
 # --------------------------------------------------------------------------------------
