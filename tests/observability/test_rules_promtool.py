@@ -31,7 +31,7 @@ from prometheus_client import CollectorRegistry, GCCollector, ProcessCollector
 from prometheus_client.utils import floatToGoString
 
 from axiomod.conf import settings
-from axiomod.observability import Alert, Recording, RuleGroup, contributions, resolve
+from axiomod.observability import Alert, Recording, RuleGroup, contributions, resolve, runnable
 from axiomod.observability.rules import rule_file, to_yaml
 
 CASES = Path(__file__).parent / "promtool"
@@ -86,6 +86,19 @@ def test_promtool_accepts_the_rule_file(promtool: str, tmp_path: Path) -> None:
     result = _run(promtool, "check", "rules", "rules.yml", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "SUCCESS" in result.stdout
+
+
+def test_promtool_parses_every_panel_query(promtool: str, tmp_path: Path) -> None:
+    """Each panel's PromQL, with the dashboard variables as Grafana fills them, parses."""
+    queries = [expr for where, expr in _expressions() if " panel " in where]
+    assert queries
+    rules = [
+        {"record": f"panel:query{n}:check", "expr": runnable(expr)}
+        for n, expr in enumerate(queries)
+    ]
+    (tmp_path / "panels.yml").write_text(to_yaml({"groups": [{"name": "p", "rules": rules}]}))
+    result = _run(promtool, "check", "rules", "panels.yml", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def _case_files() -> list[Path]:
