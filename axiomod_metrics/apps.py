@@ -24,7 +24,21 @@ class MetricsConfig(AxiomodAppConfig):
             start_metrics_server(owner=f"{kwargs.get('sender')} process")
 
         serving_started.connect(start_port, weak=False, dispatch_uid="axiomod_metrics.port")
+        self._record_gc()
         self._connect_celery()
+
+    def _record_gc(self) -> None:
+        """Multiprocess mode: each worker records its GC figures for the scrape (process.py).
+
+        Runs wherever the apps load: in each gunicorn worker, or in the master with
+        ``--preload`` and in Celery's main process, whose forked children then start their own.
+        """
+        from . import multiprocess
+
+        if multiprocess.is_enabled():
+            from .process import install_gc_recorder
+
+            install_gc_recorder()
 
     def probe_paths(self) -> tuple[str, ...]:
         from axiomod.conf import settings

@@ -29,12 +29,15 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.mmap_dict import MmapedDict
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
+from . import process
+
 __all__ = [
     "ENV",
     "CompactingCollector",
     "compact",
     "directory",
     "is_enabled",
+    "live_pids",
     "mark_dead",
     "prepare_directory",
     "scrape_registry",
@@ -43,6 +46,8 @@ __all__ = [
 ENV = "PROMETHEUS_MULTIPROC_DIR"
 ARCHIVE = "archive"
 _LOCK_FILE = ".axiomod.lock"
+# mmap keys are JSON lists that start with the metric name (prometheus_client's mmap_key).
+_PER_PROCESS_KEY = '["' + process.INTERNAL_PREFIX
 
 
 def directory() -> str | None:
@@ -137,6 +142,8 @@ def _fold(archive_path: str, files: list[str]) -> None:
         existing = {key: (value, ts) for key, value, ts in archive.read_all_values()}
         for file in files:
             for key, value, ts, _ in MmapedDict.read_all_values_from_file(file):
+                if key.startswith(_PER_PROCESS_KEY):
+                    continue  # a dead process's own figures (process.py) go with it
                 if key in existing:
                     value, ts = _combine(typ, mode, *existing[key], value, ts)
                 existing[key] = (value, ts)
@@ -173,14 +180,48 @@ def prepare_directory(path: str | None = None) -> str | None:
     return path
 
 
+def live_pids(files: list[str]) -> set[int]:
+    """The processes a scrape reports ``process_*`` metrics for (see :mod:`.process`).
+
+    Those with files in the directory (gunicorn and Celery workers alike: no server API
+    needed, and what the files say is what the scrape shows), this one, and the gunicorn
+    master when this is it or one of its workers.
+    """
+    pids = {os.getpid()}
+    for file in files:
+        pid = _file_pid(os.path.basename(file))
+        if pid is not None and pid not in pids and _alive(pid):
+            pids.add(pid)
+    master = process.master_pid()
+    if master is not None:
+        pids.add(master)
+    return pids
+
+
 class CompactingCollector(MultiProcessCollector):
-    """``MultiProcessCollector`` that compacts first and reads under a shared lock."""
+    """``MultiProcessCollector`` that compacts first and reads under a shared lock.
+
+    With ``process_metrics`` (the default) it also exports ``process_*`` and
+    ``python_gc_*`` for every live process, labelled ``pid`` (:mod:`.process`).
+    """
+
+    def __init__(
+        self, registry: CollectorRegistry | None, path: str | None = None, *,
+        process_metrics: bool = True,
+    ) -> None:  # fmt: skip
+        super().__init__(registry, path=path)
+        self._process = process.ProcessMetrics() if process_metrics else None
 
     def collect(self):  # type: ignore[override]
+        if self._process is not None:
+            process.flush()  # this process's GC figures, current to the scrape
         compact(self._path)
         with _locked(self._path, exclusive=False):
             files = glob.glob(os.path.join(self._path, "*.db"))
-            return list(self.merge(files, accumulate=True))
+            families = list(self.merge(files, accumulate=True))
+        if self._process is None:
+            return families
+        return self._process.export(families, live_pids(files))
 
 
 _scrape_registry: tuple[str, CollectorRegistry] | None = None
