@@ -237,3 +237,12 @@ def test_from_the_command_line_errors_are_one_line_and_exit_codes_mean_something
     assert "missing: " in stale.stdout and "Traceback" not in stale.stderr
     assert manage("export", "--output", str(tmp_path)).returncode == 0
     assert manage("export", "--output", str(tmp_path), "--check").returncode == 0
+
+
+def test_without_the_sdk_the_error_says_what_to_install(tmp_path, monkeypatch):
+    for name in [m for m in sys.modules if m.startswith("grafana_foundation_sdk")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "grafana_foundation_sdk", None)  # not importable
+    with pytest.raises(CommandError, match="pip install grafana-foundation-sdk") as error:
+        run("export", "--output", str(tmp_path))
+    assert error.value.returncode == 2

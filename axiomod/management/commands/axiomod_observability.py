@@ -106,11 +106,14 @@ class Command(BaseCommand):
         except ImproperlyConfigured as exc:  # settings, or an app's monitoring module
             raise CommandError(str(exc), returncode=EXIT_USAGE) from None
         except ImportError as exc:
-            raise CommandError(
-                f"rendering needs {exc.name or 'a missing module'}: "
-                "pip install grafana-foundation-sdk (a dependency of axiomod)",
-                returncode=EXIT_USAGE,
-            ) from None
+            if (exc.name or "").startswith("grafana_foundation_sdk"):
+                message = (
+                    "rendering the dashboards needs grafana-foundation-sdk, a dependency of "
+                    "axiomod: pip install grafana-foundation-sdk"
+                )
+            else:  # an app's monitoring module imports what is not installed
+                message = f"cannot render the installed apps' monitoring: {exc}"
+            raise CommandError(message, returncode=EXIT_USAGE) from None
 
     # -- the project ----------------------------------------------------------------------
 
