@@ -15,52 +15,25 @@ for the request, each span the child of the one before it:
 
 from __future__ import annotations
 
-import contextlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
-from axiomod.testing.kafka_broker import KafkaBroker
 from axiomod.testing.otlp import OtlpReceiver, ReceivedSpan
-from tests.grpc.servers import GrpcServer
+from tests.example.stack import WAIT, example_broker, example_stack  # noqa: F401  (a fixture)
 from tests.jobs.conftest import jobs_redis  # noqa: F401  (the jobs tests' Redis databases)
-from tests.jobs.workers import CeleryProcess
-from tests.messaging.consumers import ConsumerProcess
-from tests.servers import ServerProcess, gunicorn, manage, service_env
+from tests.servers import ServerProcess
 
 pytestmark = pytest.mark.integration
 
 #: ``opentelemetry.proto.trace.v1.Span.SpanKind`` values, as the receiver reports them.
 SERVER, CLIENT, PRODUCER, CONSUMER = 2, 3, 4, 5
 SETTLE_RPC = "/axiomod.example.invoices.v1.Settlements/SettleInvoice"
-TOPICS = ("invoices.created", "invoices.settled")
-#: Seconds any one wait may take before the test fails with the processes' logs.
-WAIT = 60.0
-
-
-@pytest.fixture
-def example_broker(kafka_broker: KafkaBroker, tmp_path) -> Iterator[KafkaBroker]:
-    """A Tansu broker of this test's own, from the session broker's binary.
-
-    The example's topic names and its billing group are fixed, and tests/messaging creates
-    ``invoices.created`` on the session broker: a private broker keeps both suites' topics
-    and committed offsets apart. Depending on ``kafka_broker`` keeps its skip-or-fail rule.
-    """
-    broker = KafkaBroker(
-        binary=kafka_broker.binary, log_path=tmp_path / "tansu.log", version=kafka_broker.version
-    )
-    broker.start()
-    try:
-        for topic in TOPICS:
-            broker.create_topic(topic)
-        yield broker
-    finally:
-        broker.stop()
 
 
 def test_settling_an_invoice_is_one_trace_across_every_transport(
-    example_broker,
+    example_broker,  # noqa: F811  (the fixture imported above)
     jobs_redis,  # noqa: F811  (the fixture imported above)
     postgres_database,
     otlp_receiver,
@@ -79,54 +52,8 @@ def test_settling_an_invoice_is_one_trace_across_every_transport(
         "OTEL_BSP_SCHEDULE_DELAY": "100",
         "PYTHONUNBUFFERED": "1",
     }
-    migrated = manage("migrate", "--no-input", env=env)
-    assert migrated.returncode == 0, migrated.stderr[-3000:]
-
-    with contextlib.ExitStack() as stack:
-        grpc_server = stack.enter_context(
-            GrpcServer(env, tmp_path / "grpc.log", settings="example.settings")
-        )
-        consumer = stack.enter_context(
-            ConsumerProcess(
-                example_broker.address,
-                "invoices.settled",
-                "invoices-billing",
-                tmp_path / "unused.jsonl",
-                tmp_path / "consumer.log",
-                env=env,
-                args=("--group", "invoices-billing"),
-                settings="example.settings",
-            )
-        )
-        worker = CeleryProcess(
-            "worker",
-            service_env({**env, "DJANGO_SETTINGS_MODULE": "example.settings"}),
-            tmp_path / "worker.log",
-            ("--pool", "prefork", "--concurrency", "1"),
-            app="example",
-        ).start()
-        stack.callback(worker.stop)
-        server = stack.enter_context(
-            gunicorn(
-                {**env, "SETTLEMENTS_GRPC_TARGET": grpc_server.target},
-                tmp_path / "gunicorn.log",
-                workers=1,
-            )
-        )
-        consumer.wait_assigned(WAIT)
-        worker.wait_for_log("ready.", WAIT)
-
-        def logs() -> str:
-            return "\n".join(
-                f"--- {name}\n{text[-2500:]}"
-                for name, text in (
-                    ("gunicorn", server.log()),
-                    ("grpc", grpc_server.log()),
-                    ("consumer", consumer.log()),
-                    ("worker", worker.log()),
-                )
-            )
-
+    with example_stack(env, tmp_path) as stack:
+        server, logs = stack.server, stack.logs
         created = server.request(
             "POST", "/invoices/", {"customer": "acme", "amount": "99.90", "currency": "EUR"}
         )
