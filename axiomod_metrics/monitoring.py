@@ -387,6 +387,22 @@ def process_row(params: Params) -> Row:
                 "collections costs CPU on every worker. " + workers,
             ),
             Panel(
+                "Time in garbage collection",
+                (
+                    Query(
+                        f"sum by (job, instance, generation) "
+                        f"(rate(python_gc_pause_seconds_total{selector()}{rate}))",
+                        "{{instance}} generation {{generation}}",
+                    ),
+                ),
+                unit="s",
+                description="Seconds spent collecting per second, by generation, summed "
+                "over the instance's processes: the share of time the workers stood still.",
+                quiet="Only under PROMETHEUS_MULTIPROC_DIR (gunicorn, Celery prefork), where "
+                "axiomod_metrics times each collection; prometheus_client's own GC "
+                "collector has no pause figure.",
+            ),
+            Panel(
                 "Processes",
                 (
                     Query(

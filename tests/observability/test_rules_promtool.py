@@ -10,8 +10,9 @@
   the full rules and so checks how some texts render.
 * Every metric name, label and histogram bound a panel or a rule references is one the
   code declares: the kernel's and the apps' instruments (:mod:`axiomod.instruments`),
-  axiomod_metrics' request metrics and prometheus_client's process and GC collectors,
-  or a series a recording rule records.
+  axiomod_metrics' request metrics, prometheus_client's process and GC collectors and
+  the per-worker GC families of multiprocess mode (:mod:`axiomod_metrics.process`), or a
+  series a recording rule records.
 """
 
 from __future__ import annotations
@@ -227,6 +228,12 @@ def _declared() -> dict[str, Family]:
         for family in collector.collect():
             labels = frozenset(k for s in family.samples for k in s.labels) | {"pid"}
             families[family.name] = (family.type, Family(family.type, labels))
+
+    from axiomod_metrics.process import _GC_FAMILIES  # the per-pid families of prefork mode
+
+    for name, _ in _GC_FAMILIES.values():
+        if name not in families:
+            families[name] = ("counter", Family("counter", frozenset({"generation", "pid"})))
 
     exposed: dict[str, Family] = {}
     for name, (kind, family) in families.items():
