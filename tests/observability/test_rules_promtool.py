@@ -187,6 +187,15 @@ def test_the_latency_threshold_must_be_a_bucket_bound() -> None:
     assert resolve(contributions(), {"http_latency_slo_seconds": 1})[1] == []
 
 
+def test_the_latency_threshold_is_checked_against_the_configured_buckets() -> None:
+    from django.test import override_settings
+
+    with override_settings(AXIOMOD={"metrics": {"buckets": [0.1, 0.3, 1.0]}}):
+        assert resolve(contributions(), {"http_latency_slo_seconds": 0.3})[1] == []
+        problems = resolve(contributions(), {"http_latency_slo_seconds": 0.25})[1]
+    assert len(problems) == 1 and "[0.1, 0.3, 1.0]" in problems[0], problems
+
+
 # -- every name referenced exists -------------------------------------------------------
 @dataclasses.dataclass
 class Family:
