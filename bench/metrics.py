@@ -21,7 +21,16 @@ Three parts, every variant measured in the same run:
    ``max_requests`` restarts leave behind); upstream's MultiProcessCollector against
    axiomod's compacting collector. Target: axiomod's scrape stays flat.
 
-Options after ``--``: ``--skip-server``, ``--skip-scrape``, ``--restarts N``.
+4. Exemplars (``metrics.exemplars.*``): axiomod's middleware in front of axiomod's
+   tracing middleware, with and without the exemplar capture (``process_view``), on a
+   request whose ``traceparent`` is sampled and on one that is not; variants taking turns.
+   What the capture adds is the difference of medians (µs) and the ratio.
+5. Process metrics in the scrape (``metrics.scrape.process_metrics``): N live worker
+   processes (each with its files and its GC recorder) scraped by the compacting
+   collector with and without ``process_*``/``python_gc_*`` per pid.
+
+Options after ``--``: ``--skip-server``, ``--skip-scrape``, ``--restarts N``,
+``--workers N`` (part 5), ``--only exemplars|process`` (parts 4 or 5 alone).
 """
 
 from __future__ import annotations
@@ -29,6 +38,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import tempfile
@@ -219,6 +229,137 @@ def _in_process(options: Options) -> Iterator[Figure]:
     )
 
 
+# --------------------------------------------------------------------------- 4. exemplars
+
+
+class NoExemplarMetricsMiddleware:
+    """axiomod's middleware with its exemplar capture taken off (set in ``_exemplars``)."""
+
+
+def _no_exemplar_middleware_class():
+    from axiomod_metrics.middleware import MetricsMiddleware
+
+    class NoExemplars(MetricsMiddleware):
+        def __init__(self, get_response) -> None:
+            super().__init__(get_response)
+            self.__dict__.pop("process_view", None)  # Django then registers no hook
+
+    return NoExemplars
+
+
+def _caller(handler, path: str, **environ: str):
+    """Like ``wsgi_caller`` with extra environ keys (the ``traceparent`` header)."""
+    from bench.support import wsgi_environ
+
+    base = {**wsgi_environ(path), **environ}
+    statuses: list[str] = []
+
+    def serve(respond) -> None:
+        body = handler(dict(base), respond)
+        for _ in body:
+            pass
+        body.close()
+
+    serve(lambda status, headers, exc_info=None: statuses.append(status))
+    if statuses != ["200 OK"]:
+        raise RuntimeError(f"GET {path} answered {statuses}")
+    return lambda: serve(lambda status, headers, exc_info=None: None)
+
+
+def _exemplars(options: Options) -> Iterator[Figure]:
+    from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+    from prometheus_client import REGISTRY
+
+    import bench.metrics as this_module
+    from axiomod import tracing
+    from axiomod.tracing.setup import build_provider
+
+    class Discarding(SpanExporter):
+        def export(self, spans):  # the same cost in every variant
+            return SpanExportResult.SUCCESS
+
+    number, rounds = options.sizes(number=2000, rounds=30, quick_number=200, quick_rounds=4)
+    tracing.configure(provider=build_provider(Discarding(), processor="simple"))
+    this_module.NoExemplarMetricsMiddleware = _no_exemplar_middleware_class()
+    traced = "axiomod.tracing.middleware.TracingMiddleware"
+    with_capture = wsgi_handler(["axiomod_metrics.middleware.MetricsMiddleware", traced])
+    without = wsgi_handler(["bench.metrics.NoExemplarMetricsMiddleware", traced])
+    sampled = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    unsampled = sampled[:-2] + "00"
+    variants = {
+        "sampled": _caller(without, "/ping", HTTP_TRACEPARENT=sampled),
+        "sampled + exemplar": _caller(with_capture, "/ping", HTTP_TRACEPARENT=sampled),
+        "unsampled": _caller(without, "/ping", HTTP_TRACEPARENT=unsampled),
+        "unsampled + hook": _caller(with_capture, "/ping", HTTP_TRACEPARENT=unsampled),
+    }
+    say(f"metrics: exemplars, {rounds} rounds x {number} requests per variant")
+    try:
+        timings = interleave(variants, number=number, rounds=rounds)
+    finally:
+        tracing.shutdown()
+    labels = {"method": "GET", "path": "/ping", "status": "200"}
+    exemplar = next(
+        (
+            s.exemplar
+            for m in REGISTRY.collect()
+            if m.name == "http_request_duration_seconds"
+            for s in m.samples
+            if s.exemplar is not None and all(s.labels.get(k) == v for k, v in labels.items())
+        ),
+        None,
+    )
+    if exemplar is None or exemplar.labels["trace_id"] != sampled[3:35]:
+        raise RuntimeError(f"the sampled variant recorded no exemplar ({exemplar})")
+    for kind, base, candidate in (
+        ("sampled", "sampled", "sampled + exemplar"),
+        ("unsampled", "unsampled", "unsampled + hook"),
+    ):
+        # Median over rounds of (candidate - baseline) in the same round: robust to drifts.
+        pairs = zip(timings[candidate].per_call, timings[base].per_call, strict=True)
+        added = statistics.median(c - b for c, b in pairs)
+        yield Figure.from_timings(
+            f"metrics.exemplars.{kind}",
+            timings[base],
+            timings[candidate],
+            extra={"added_us": round(added * 1e6, 3)},
+        )
+    yield from _exemplar_floor(options)
+
+
+def _exemplar_floor(options: Options) -> Iterator[Figure]:
+    """The capture and the exemplar write alone, in a hot loop inside a sampled span.
+
+    A few µs disappear in a ~200 µs request's noise; this says what they are.
+    """
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace import TracerProvider
+    from prometheus_client import CollectorRegistry, Histogram
+
+    from axiomod_metrics.exemplars import exemplar_of_current_span
+
+    number, rounds = options.sizes(number=20000, rounds=21, quick_number=2000, quick_rounds=3)
+    histogram = Histogram("floor_exemplar_seconds", "f", registry=CollectorRegistry())
+    span = TracerProvider().get_tracer("bench").start_span("request")
+
+    def plain() -> None:
+        histogram.observe(0.0002)
+
+    def with_exemplar() -> None:
+        histogram.observe(0.0002, exemplar_of_current_span())
+
+    with trace.use_span(span, end_on_exit=True):
+        timings = interleave(
+            {"observe": plain, "observe + exemplar": with_exemplar}, number=number, rounds=rounds
+        )
+    added = timings["observe + exemplar"].median - timings["observe"].median
+    yield Figure.from_timings(
+        "metrics.exemplars.floor",
+        timings["observe"],
+        timings["observe + exemplar"],
+        extra={"added_us": round(added * 1e6, 3)},
+    )
+
+
 # --------------------------------------------------------------------------- 2. gunicorn
 
 
@@ -381,6 +522,89 @@ def _scrape(options: Options, restarts: int) -> Iterator[Figure]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+def _live_worker(directory: str, labels: int) -> tuple[int, int]:
+    """Fork a worker that records ``labels`` series, starts its GC recorder and stays up.
+
+    Returns (pid, fd of the pipe the worker waits on); the benchmark kills it at the end.
+    """
+    ready_r, ready_w = os.pipe()
+    stop_r, stop_w = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(ready_w)
+        os.close(stop_r)
+        os.read(ready_r, 1)
+        os.close(ready_r)
+        return pid, stop_w
+    try:
+        os.close(ready_r)
+        os.close(stop_w)
+        from prometheus_client import CollectorRegistry, Counter, Histogram, values
+
+        from axiomod_metrics import process
+
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+        values.ValueClass = values.MultiProcessValue()
+        registry = CollectorRegistry()
+        counter = Counter("bench_requests_total", "r", ["path"], registry=registry)
+        histogram = Histogram("bench_request_seconds", "d", ["path"], registry=registry)
+        for i in range(labels):
+            counter.labels(f"/p{i}").inc()
+            histogram.labels(f"/p{i}").observe(0.05)
+        process.install_gc_recorder()
+        os.write(ready_w, b"x")
+        os.read(stop_r, 1)  # until the benchmark closes its end
+    finally:
+        os._exit(0)
+
+
+def _process_metrics(options: Options, workers: int) -> Iterator[Figure]:
+    from axiomod_metrics.multiprocess import CompactingCollector
+
+    rounds = 5 if options.quick else 21
+    labels = 20  # a small service's routes x statuses per worker
+    root = Path(tempfile.mkdtemp(prefix="axiomod-bench-process-"))
+    children: list[tuple[int, int]] = []
+    try:
+        say(f"metrics: scrape with/without process metrics, {workers} live workers")
+        children = [_live_worker(str(root), labels) for _ in range(workers)]
+        without = CompactingCollector(None, path=str(root), process_metrics=False)
+        with_them = CompactingCollector(None, path=str(root))
+
+        def scrape(collector):
+            from prometheus_client import CollectorRegistry, generate_latest
+
+            registry = CollectorRegistry()
+            registry.register(collector)
+            return lambda: generate_latest(registry)
+
+        timings = interleave(
+            {"without": scrape(without), "with": scrape(with_them)}, number=1, rounds=rounds
+        )
+        series = sum(len(m.samples) for m in with_them.collect())
+        extra_series = series - sum(len(m.samples) for m in without.collect())
+        added = timings["with"].median - timings["without"].median
+        yield Figure.from_timings(
+            "metrics.scrape.process_metrics",
+            timings["without"],
+            timings["with"],
+            extra={
+                "workers": workers,
+                "series": series,
+                "process_series": extra_series,
+                "added_ms": round(added * 1e3, 3),
+                "added_ms_per_process": round(added * 1e3 / (workers + 1), 4),
+            },
+        )
+    finally:
+        for pid, stop in children:
+            # Not EOF on the pipe: later workers inherited earlier workers' ends of it.
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            os.close(stop)
+        shutil.rmtree(root, ignore_errors=True)
+
+
 @benchmark("metrics")
 def run(options: Options) -> Iterator[Figure]:
     """HTTP metrics cost per request (in-process and gunicorn CPU) and scrape time."""
@@ -388,10 +612,20 @@ def run(options: Options) -> Iterator[Figure]:
     parser.add_argument("--skip-server", action="store_true")
     parser.add_argument("--skip-scrape", action="store_true")
     parser.add_argument("--restarts", type=int, default=None)
+    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--only", choices=["exemplars", "process"], default=None)
     args = parser.parse_args(list(options.extra))
     setup_django(AXIOMOD_BENCH_METRICS="none")
-    yield from _in_process(options)
+    if args.only is None:
+        yield from _in_process(options)
+    if args.only != "process":
+        yield from _exemplars(options)
+    if args.only == "exemplars":
+        return
     if not args.skip_scrape:
+        yield from _process_metrics(options, args.workers or (4 if options.quick else 8))
+        if args.only == "process":
+            return
         restarts = args.restarts or (40 if options.quick else 300)
         yield from _scrape(options, restarts)
     if not args.skip_server:
