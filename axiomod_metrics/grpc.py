@@ -226,7 +226,12 @@ class AsyncExemplarInterceptor(AsyncWrappingInterceptor):
 
 
 def exemplar_interceptor(*, asyncio: bool) -> Any:
-    """The chain's exemplar capture (order 250, inside tracing), or None in multiprocess mode."""
+    """The exemplar capture for a server, or None where exemplars are off (multiprocess).
+
+    It must sit inside the tracing interceptor: on a plain server, list it after
+    ``axiomod_grpc.tracing.SpanInterceptor``. (Not yet contributed to ``axiomod_grpc``'s
+    chain, which would be an ``Interceptor(..., 250, ...)`` between tracing and auth.)
+    """
     if not exemplars.enabled():
         return None
     return AsyncExemplarInterceptor() if asyncio else ExemplarInterceptor()

@@ -220,3 +220,103 @@ def test_prometheus_stores_the_trace_id_of_a_sampled_request(
                 for e in series["exemplars"]
             }
         assert roots & stored, (roots, stored)
+
+
+# --- gRPC: ExemplarInterceptor inside the tracing interceptor ---------------------------
+
+GRPC_SERVICE = "test.Exemplars"
+
+
+def grpc_exemplars(method: str) -> set[str]:
+    return {
+        s.exemplar.labels["trace_id"]
+        for metric in REGISTRY.collect()
+        if metric.name == "grpc_request_duration_seconds"
+        for s in metric.samples
+        if s.exemplar is not None
+        and s.labels.get("service") == GRPC_SERVICE
+        and s.labels.get("method") == method
+    }
+
+
+def _grpc_handlers():
+    import grpc
+
+    def say(request: bytes, context) -> bytes:
+        return request
+
+    def count(request: bytes, context):
+        yield from (str(i).encode() for i in range(int(request)))
+
+    return grpc.method_handlers_generic_handler(
+        GRPC_SERVICE,
+        {
+            "Say": grpc.unary_unary_rpc_method_handler(say),
+            "Count": grpc.unary_stream_rpc_method_handler(count),
+        },
+    )
+
+
+def _grpc_calls(target: str, sampled: str, unsampled: str) -> None:
+    import grpc
+
+    with grpc.insecure_channel(target) as channel:
+        say = channel.unary_unary(f"/{GRPC_SERVICE}/Say")
+        count = channel.unary_stream(f"/{GRPC_SERVICE}/Count")
+        sampled_meta = (("traceparent", f"00-{sampled}-{PARENT}-01"),)
+        unsampled_meta = (("traceparent", f"00-{unsampled}-{PARENT}-00"),)
+        assert say(b"hi", timeout=5, metadata=sampled_meta) == b"hi"
+        assert say(b"hi", timeout=5, metadata=unsampled_meta) == b"hi"
+        assert list(count(b"2", timeout=5, metadata=sampled_meta)) == [b"0", b"1"]
+
+
+@pytest.mark.parametrize("flavour", ["sync", "asyncio"])
+def test_grpc_sampled_calls_leave_exemplars_unsampled_do_not(traced, flavour):
+    from concurrent import futures
+
+    import grpc
+
+    from axiomod_grpc.tracing import AsyncSpanInterceptor, SpanInterceptor
+    from axiomod_metrics.grpc import (
+        AsyncExemplarInterceptor,
+        AsyncMetricsInterceptor,
+        ExemplarInterceptor,
+        MetricsInterceptor,
+    )
+
+    sampled = "7bf92f3577b34da6a3ce929d0e0e47a" + ("1" if flavour == "sync" else "2")
+    unsampled = "1af7651916cd43dd8448eb211c8031a" + ("1" if flavour == "sync" else "2")
+    if flavour == "sync":
+        server = grpc.server(
+            futures.ThreadPoolExecutor(max_workers=2),
+            interceptors=[MetricsInterceptor(), SpanInterceptor(), ExemplarInterceptor()],
+        )
+        server.add_generic_rpc_handlers((_grpc_handlers(),))
+        port = server.add_insecure_port("127.0.0.1:0")
+        server.start()
+        try:
+            _grpc_calls(f"127.0.0.1:{port}", sampled, unsampled)
+        finally:
+            server.stop(None)
+    else:
+
+        async def serve() -> None:
+            server = grpc.aio.server(
+                interceptors=[
+                    AsyncMetricsInterceptor(),
+                    AsyncSpanInterceptor(),
+                    AsyncExemplarInterceptor(),
+                ]
+            )
+            server.add_generic_rpc_handlers((_grpc_handlers(),))
+            port = server.add_insecure_port("127.0.0.1:0")
+            await server.start()
+            try:
+                await asyncio.to_thread(_grpc_calls, f"127.0.0.1:{port}", sampled, unsampled)
+            finally:
+                await server.stop(None)
+
+        asyncio.run(serve())
+    assert sampled in grpc_exemplars("Say")
+    assert unsampled not in grpc_exemplars("Say")
+    assert sampled in grpc_exemplars("Count")
