@@ -97,9 +97,11 @@ LOGGING = {
 # OTEL_EXPORTER_OTLP_ENDPOINT, ...) and AXIOMOD_ENVIRONMENT still apply to them.
 AXIOMOD = {
     "service_name": "invoices",
-    "metrics": {"path": "/metrics"},
+    # METRICS_PORT: serve the scrape on a port of its own as well, as the processes
+    # without an HTTP server need (axiomod_grpc, axiomod_consume, celery worker).
+    "metrics": {"path": "/metrics", "port": int(os.environ.get("METRICS_PORT") or 0) or None},
     "health": {"check_timeout": 1.0, "cache_ttl": 2.0},
-    "db": {"slow_query_ms": 200},
+    "db": {"slow_query_ms": float(os.environ.get("SLOW_QUERY_MS") or 200)},
     # python manage.py axiomod_grpc: the Invoices service (plus health and reflection).
     "grpc": {
         "port": int(os.environ.get("GRPC_PORT", "50051")),

@@ -641,6 +641,14 @@ class PrometheusServer:
         assert data["status"] == "success", data
         return data["data"]["result"]
 
+    def names(self) -> set[str]:
+        """Every series name Prometheus holds."""
+        import json
+
+        data = json.loads(self._get("/api/v1/label/__name__/values"))
+        assert data["status"] == "success", data
+        return set(data["data"])
+
     def wait_for(self, expr: str, timeout: float = 30.0) -> list[dict]:
         """Poll ``expr`` until it returns a non-empty result (first samples take a scrape)."""
         deadline = time.monotonic() + timeout
