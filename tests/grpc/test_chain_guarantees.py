@@ -156,7 +156,9 @@ def traceparent(n: int) -> tuple[str, str, list[tuple[str, str]]]:
 
 
 def span_of(served: Served, trace_id: str):
-    (span,) = served.receiver.wait_for(lambda s: s.trace_id == trace_id, timeout=15)
+    (span,) = served.receiver.wait_for(  # the call's own span (its queries add CLIENT ones)
+        lambda s: s.trace_id == trace_id and s.kind == SPAN_KIND_SERVER, timeout=15
+    )
     return span
 
 
