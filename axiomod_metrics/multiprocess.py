@@ -219,8 +219,8 @@ class CompactingCollector(MultiProcessCollector):
         with _locked(self._path, exclusive=False):
             files = glob.glob(os.path.join(self._path, "*.db"))
             families = list(self.merge(files, accumulate=True))
-        if self._process is None:
-            return families
+        if self._process is None:  # workers may still record their GC figures: not shown
+            return [f for f in families if not f.name.startswith(process.INTERNAL_PREFIX)]
         return self._process.export(families, live_pids(files))
 
 

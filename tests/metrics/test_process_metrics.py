@@ -242,10 +242,32 @@ def test_forked_children_record_their_own_gc_and_go_when_they_die(tmp_path):
 def test_without_process_metrics_the_scrape_has_none(tmp_path):
     directory = tmp_path / "multiproc"
     directory.mkdir()
-    registry = CollectorRegistry()
-    multiprocess.CompactingCollector(registry, path=str(directory), process_metrics=False)
-    assert "process_resident_memory_bytes" not in generate_latest(registry).decode()
-    with_them = CollectorRegistry()
-    multiprocess.CompactingCollector(with_them, path=str(directory))
-    text = generate_latest(with_them).decode()
-    assert str(os.getpid()) in series(text, "process_resident_memory_bytes")
+    recorder = (
+        "import time\n"
+        "from axiomod_metrics import process\n"
+        "process.install_gc_recorder()\n"
+        "print('ready', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    env = {**os.environ, multiprocess.ENV: str(directory)}
+    child = subprocess.Popen(
+        [sys.executable, "-c", recorder], env=env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout.readline().strip() == "ready"
+        without = CollectorRegistry()
+        multiprocess.CompactingCollector(without, path=str(directory), process_metrics=False)
+        text = generate_latest(without).decode()
+        assert "process_resident_memory_bytes" not in text
+        assert "python_gc_" not in text
+        assert "axiomod_process_" not in text, "the internal counters are never shown"
+
+        with_them = CollectorRegistry()
+        multiprocess.CompactingCollector(with_them, path=str(directory))
+        text = generate_latest(with_them).decode()
+        assert str(os.getpid()) in series(text, "process_resident_memory_bytes")
+        assert str(child.pid) in series(text, "process_resident_memory_bytes")
+        assert str(child.pid) in series(text, "python_gc_collections_total")
+    finally:
+        child.kill()
+        child.wait()
