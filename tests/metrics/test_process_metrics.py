@@ -271,3 +271,24 @@ def test_without_process_metrics_the_scrape_has_none(tmp_path):
     finally:
         child.kill()
         child.wait()
+
+
+@pytest.mark.integration
+def test_prometheus_aggregates_the_workers_by_pid(migrated, tmp_path, prometheus_server):
+    from tests.servers import gunicorn
+
+    with gunicorn(migrated, tmp_path / "gunicorn.log", workers=2) as server:
+        master = server.process.pid
+        workers = wait_until(lambda: len(children(master)) == 2 and children(master))
+        prometheus = prometheus_server([f"127.0.0.1:{server.port}"])
+        pids = prometheus.wait_for('count(process_resident_memory_bytes{job="axiomod"}) == 3')
+        assert pids, "two workers and the master"
+        result = prometheus.query('process_resident_memory_bytes{job="axiomod"}')
+        assert {r["metric"]["pid"] for r in result} == {str(p) for p in (*workers, master)}
+        # One evaluation (the values move between scrapes): the sum covers several pids.
+        rss = 'process_resident_memory_bytes{job="axiomod"}'
+        assert prometheus.query(f"sum({rss}) > max({rss}) * 2"), "three processes add up"
+        collections = prometheus.wait_for(
+            'sum by (pid) (python_gc_collections_total{job="axiomod"}) > 0'
+        )
+        assert {str(p) for p in workers} <= {r["metric"]["pid"] for r in collections}
