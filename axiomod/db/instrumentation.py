@@ -149,8 +149,8 @@ class QueryInstrument:
 
 
 def _tracer() -> Any:
-    """axiomod's tracer, None when tracing is off (imported late: the db layer loads
-    before the tracing settings can be read)."""
+    """axiomod's tracer, None when tracing is off. Imported on first use: only a query
+    inside a recording span needs it, and the db layer stays importable on its own."""
     from axiomod.tracing import tracer
 
     return tracer()

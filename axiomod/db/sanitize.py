@@ -10,7 +10,7 @@ with an inline ``LIMIT 21`` only loses the number.
 Libraries looked at: ``sqlparse`` (already installed with Django) tokenises SQL correctly
 but took ~400 µs for one ORM ``SELECT`` here, and raw SQL with inline values never hits a
 cache; opentelemetry-instrumentation-dbapi / -psycopg record the statement as given and
-do not sanitise. So this is one regular expression (~25 µs for a 400-character ORM
+do not sanitise. So this is one regular expression (15-25 µs for a 400-character ORM
 ``SELECT`` on our 2-vCPU machines), with results cached per SQL string because ORM SQL
 repeats (a cache hit: ~0.2 µs).
 """

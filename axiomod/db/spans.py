@@ -214,9 +214,12 @@ class QuerySpans:
         No description and no exception event: a database's message may quote the
         values of the row (``Key (email)=(...) already exists``).
         """
-        kind = type(error)
-        span.set_attribute("error.type", f"{kind.__module__}.{kind.__qualname__}")
-        code = _status_code(error)
-        if code is not None:
-            span.set_attribute("db.response.status_code", code)
-        span.set_status(Status(StatusCode.ERROR))
+        try:
+            kind = type(error)
+            span.set_attribute("error.type", f"{kind.__module__}.{kind.__qualname__}")
+            code = _status_code(error)
+            if code is not None:
+                span.set_attribute("db.response.status_code", code)
+            span.set_status(Status(StatusCode.ERROR))
+        except Exception:  # the query's own error is what the caller must see
+            logger.warning("could not mark the query span as failed", exc_info=True)
