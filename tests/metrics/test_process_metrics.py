@@ -292,3 +292,25 @@ def test_prometheus_aggregates_the_workers_by_pid(migrated, tmp_path, prometheus
             'sum by (pid) (python_gc_collections_total{job="axiomod"}) > 0'
         )
         assert {str(p) for p in workers} <= {r["metric"]["pid"] for r in collections}
+
+
+@pytest.mark.integration
+def test_with_preload_the_master_and_each_worker_record_their_own_gc(migrated, tmp_path):
+    """--preload loads the apps (and the GC recorder) in the master; the at-fork hook gives
+    each worker its own totals and writer thread."""
+    from tests.servers import gunicorn
+
+    server = gunicorn(migrated, tmp_path / "gunicorn.log", workers=2, extra_args=["--preload"])
+    with server:
+        master = server.process.pid
+        workers = wait_until(lambda: len(children(master)) == 2 and children(master))
+        url = server.url("/metrics")
+
+        def all_recorded() -> str | None:
+            text = scrape(url)
+            recorded = set(series(text, "python_gc_collections_total"))
+            return text if {str(p) for p in (*workers, master)} <= recorded else None
+
+        text = wait_until(all_recorded)
+        assert text, scrape(url)[-3000:]
+        assert set(series(text, "process_open_fds")) == {str(p) for p in (*workers, master)}
