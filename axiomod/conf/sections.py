@@ -264,6 +264,11 @@ class DatabaseSettings(Section):
         1.0, doc="Share of slow queries that are logged.", min=0.0, max=1.0
     )
     query_metrics: bool = setting(True, doc="Record ``db_query_duration_seconds``.")
+    query_spans: bool = setting(
+        True,
+        doc="With tracing on, make each query of a sampled request a child span "
+        "(``db.*`` attributes, the text with its literals replaced by ``?``).",
+    )
     replicas: tuple[str, ...] = setting(
         (),
         doc="``DATABASES`` aliases used for reads by ``axiomod.db.routers.PrimaryReplicaRouter``.",

@@ -81,6 +81,10 @@ def calling_frame() -> str:
     return "unknown"
 
 
+def _never() -> bool:
+    return False
+
+
 class QueryInstrument:
     """The wrapper Django calls around every query of one connection."""
 
@@ -94,9 +98,11 @@ class QueryInstrument:
         self._children: dict[tuple[str, str], Any] = {}
         self._pool_checked = 0.0
         self._spans = QuerySpans(_tracer)
+        # AXIOMOD["db"]["query_spans"] off: the check that never records, decided once.
+        self._recording = recording if conf.query_spans else _never
 
     def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        span = self._spans.start(sql, params, many, context) if recording() else None
+        span = self._spans.start(sql, params, many, context) if self._recording() else None
         start = time.perf_counter()
         status = "success"
         try:

@@ -310,3 +310,26 @@ def test_a_span_that_cannot_be_made_never_fails_the_query(traced, monkeypatch, c
     assert client_spans(exporter) == []
     warnings = [r for r in caplog.records if r.name == "axiomod.db"]
     assert len(warnings) == 1 and "no span" in warnings[0].getMessage()
+
+
+def test_query_spans_off_makes_no_span_under_a_recording_parent(traced):  # noqa: F811
+    from django.test import override_settings
+
+    from axiomod.db.instrumentation import QueryInstrument
+
+    exporter = traced(1.0)
+    ran = []
+
+    def execute(sql, params, many, context):
+        ran.append(sql)
+        return "rows"
+
+    context = {"connection": connection, "cursor": None}
+    for enabled, expected in ((True, 1), (False, 0)):
+        with override_settings(AXIOMOD={"db": {"query_spans": enabled}}):
+            instrument = QueryInstrument("default")  # a new connection's wrapper
+        exporter.clear()
+        with tracing.tracer().start_as_current_span("parent"):
+            assert instrument(execute, "SELECT 1", None, False, context) == "rows"
+        assert len(client_spans(exporter)) == expected, enabled
+    assert ran == ["SELECT 1", "SELECT 1"]
