@@ -46,13 +46,18 @@ class MetricsConfig(AxiomodAppConfig):
         return (settings.best_effort("metrics").path,)
 
     def grpc_contributions(self) -> list:
-        """The gRPC metrics interceptor, outermost, when ``AXIOMOD["metrics"]["grpc"]``."""
+        """The gRPC metrics interceptor, outermost, and the exemplar capture inside tracing,
+        when ``AXIOMOD["metrics"]["grpc"]``."""
         from axiomod.conf import settings
         from axiomod_grpc import Interceptor
 
         if not settings.best_effort("metrics").grpc:
             return []
-        return [Interceptor("metrics", 100, "axiomod_metrics.grpc.server_interceptor")]
+        return [
+            Interceptor("metrics", 100, "axiomod_metrics.grpc.server_interceptor"),
+            # inside tracing (200): reads the call's span while it is current
+            Interceptor("metrics-exemplars", 250, "axiomod_metrics.grpc.exemplar_interceptor"),
+        ]
 
     def _connect_celery(self) -> None:
         """Celery workers serve the metrics port from their main process, like gunicorn's master.

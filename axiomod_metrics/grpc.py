@@ -226,12 +226,15 @@ class AsyncExemplarInterceptor(AsyncWrappingInterceptor):
 
 
 def exemplar_interceptor(*, asyncio: bool) -> Any:
-    """The exemplar capture for a server, or None where exemplars are off (multiprocess).
+    """The exemplar capture for a server, or None where it would keep nothing.
 
-    It must sit inside the tracing interceptor: on a plain server, list it after
-    ``axiomod_grpc.tracing.SpanInterceptor``. (Not yet contributed to ``axiomod_grpc``'s
-    chain, which would be an ``Interceptor(..., 250, ...)`` between tracing and auth.)
+    Off in multiprocess mode (prometheus_client drops exemplars there) and when tracing
+    makes no spans. It must sit inside the tracing interceptor: the app contributes it
+    to ``axiomod_grpc``'s chain at 250, between tracing (200) and auth (300); on a plain
+    server, list it after ``axiomod_grpc.tracing.SpanInterceptor``.
     """
-    if not exemplars.enabled():
+    from axiomod.tracing import tracer
+
+    if not exemplars.enabled() or tracer() is None:
         return None
     return AsyncExemplarInterceptor() if asyncio else ExemplarInterceptor()

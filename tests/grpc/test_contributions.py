@@ -33,15 +33,17 @@ def with_apps(*extra: str, without: tuple[str, ...] = ()):
 
 
 def test_the_builtin_order_is_metrics_tracing_auth_errors():
-    assert names() == ["metrics", "tracing", "errors"]  # no oidc in the example
+    # no oidc in the example
+    assert names() == ["metrics", "tracing", "metrics-exemplars", "errors"]
     with override_settings(AXIOMOD={"oidc": OIDC}):
-        assert names() == ["metrics", "tracing", "auth", "errors"]
+        assert names() == ["metrics", "tracing", "metrics-exemplars", "auth", "errors"]
         chain = interceptor_chain()
     from axiomod_auth.grpc import AuthInterceptor
     from axiomod_metrics.grpc import MetricsInterceptor
 
-    # tracing does not export here, so its contribution stays out of the chain; the
-    # others run as one grpcio layer, in the table's order
+    # tracing does not export here, so its contribution (and the exemplar capture, which
+    # needs its spans) stays out of the chain; the others run as one grpcio layer, in
+    # the table's order
     (layer,) = chain
     assert isinstance(layer, FusedInterceptor)
     assert [type(i) for i in layer.parts] == [
@@ -66,7 +68,7 @@ def test_a_plain_interceptor_keeps_its_own_layer_at_its_place(monkeypatch):
     mine = [Interceptor("plain", 350, lambda asyncio: plain)]
     monkeypatch.setattr(config, "grpc_contributions", lambda: mine, raising=False)
     with override_settings(AXIOMOD={"oidc": OIDC}):
-        assert names() == ["metrics", "tracing", "auth", "plain", "errors"]
+        assert names() == ["metrics", "tracing", "metrics-exemplars", "auth", "plain", "errors"]
         chain = interceptor_chain()
         aio_chain = interceptor_chain(asyncio=True)
     first, middle, last = chain
@@ -103,7 +105,7 @@ def test_services_come_from_the_apps():
 
 def test_a_third_party_app_contributes_an_interceptor():
     with with_apps(CONTRIB), override_settings(AXIOMOD={"oidc": OIDC}):
-        assert names() == ["metrics", "tracing", "auth", "stamp", "errors"]
+        assert names() == ["metrics", "tracing", "metrics-exemplars", "auth", "stamp", "errors"]
         assert not any(
             isinstance(i, contrib.StampInterceptor) for i in interceptor_chain(asyncio=True)
         )

@@ -270,12 +270,15 @@ def _grpc_calls(target: str, sampled: str, unsampled: str) -> None:
         assert list(count(b"2", timeout=5, metadata=sampled_meta)) == [b"0", b"1"]
 
 
+@pytest.mark.parametrize("chain", ["axiomod_grpc", "listed"])
 @pytest.mark.parametrize("flavour", ["sync", "asyncio"])
-def test_grpc_sampled_calls_leave_exemplars_unsampled_do_not(traced, flavour):
+def test_grpc_sampled_calls_leave_exemplars_unsampled_do_not(traced, flavour, chain):
+    """On the chain ``manage.py axiomod_grpc`` builds, and on a plain server listing them."""
     from concurrent import futures
 
     import grpc
 
+    from axiomod_grpc import interceptor_chain
     from axiomod_grpc.tracing import AsyncSpanInterceptor, SpanInterceptor
     from axiomod_metrics.grpc import (
         AsyncExemplarInterceptor,
@@ -284,12 +287,16 @@ def test_grpc_sampled_calls_leave_exemplars_unsampled_do_not(traced, flavour):
         MetricsInterceptor,
     )
 
-    sampled = "7bf92f3577b34da6a3ce929d0e0e47a" + ("1" if flavour == "sync" else "2")
-    unsampled = "1af7651916cd43dd8448eb211c8031a" + ("1" if flavour == "sync" else "2")
+    tail = {"sync": 1, "asyncio": 2}[flavour] + {"listed": 0, "axiomod_grpc": 2}[chain]
+    sampled = f"7bf92f3577b34da6a3ce929d0e0e47a{tail}"
+    unsampled = f"1af7651916cd43dd8448eb211c8031a{tail}"
+    built = chain == "axiomod_grpc"
     if flavour == "sync":
         server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=2),
-            interceptors=[MetricsInterceptor(), SpanInterceptor(), ExemplarInterceptor()],
+            interceptors=interceptor_chain()
+            if built
+            else [MetricsInterceptor(), SpanInterceptor(), ExemplarInterceptor()],
         )
         server.add_generic_rpc_handlers((_grpc_handlers(),))
         port = server.add_insecure_port("127.0.0.1:0")
@@ -302,7 +309,9 @@ def test_grpc_sampled_calls_leave_exemplars_unsampled_do_not(traced, flavour):
 
         async def serve() -> None:
             server = grpc.aio.server(
-                interceptors=[
+                interceptors=interceptor_chain(asyncio=True)
+                if built
+                else [
                     AsyncMetricsInterceptor(),
                     AsyncSpanInterceptor(),
                     AsyncExemplarInterceptor(),
