@@ -157,7 +157,7 @@ def traffic(stack: ExampleStack, provider, broker) -> None:
 
 
 def steady(stack: ExampleStack, seconds: float) -> None:
-    """Traffic at a steady pace for the picture: reads, writes and a few refusals."""
+    """Traffic at a steady pace for the picture: reads, writes, gRPC calls, a few refusals."""
     deadline = time.monotonic() + seconds
     n = 0
     while time.monotonic() < deadline:
@@ -167,6 +167,8 @@ def steady(stack: ExampleStack, seconds: float) -> None:
             stack.server.request(
                 "POST", "/invoices/", {"customer": "acme", "amount": "5.00", "currency": "EUR"}
             )
+        if n % 3 == 0:  # through the gRPC service: refused, NOT_FOUND
+            stack.server.request("POST", "/invoices/999999/settle/")
         if n % 17 == 0:
             stack.server.request("GET", "/invoices/999999/")
         time.sleep(0.05)
