@@ -79,8 +79,8 @@ def _events() -> list[InvoiceEvents]:
 def _settlement_events() -> SettlementEvents:
     """``invoices.settled`` on Kafka when ``AXIOMOD["kafka"]`` is set, else the job at once."""
     from axiomod.conf import settings
+    from example.invoices.delivery.jobs.settlements import JobSettlementEvents
     from example.invoices.infrastructure.messaging.settlement_events import (
-        JobSettlementEvents,
         KafkaSettlementEvents,
     )
 

@@ -9,6 +9,7 @@ import logging
 
 from axiomod_jobs import job
 from example.invoices.container import use_cases
+from example.invoices.entity import Invoice
 
 logger = logging.getLogger(__name__)
 
@@ -20,3 +21,15 @@ def close_settled_invoice(invoice_id: int) -> bool:
     if closed:
         logger.info("invoice %s paid", invoice_id)
     return closed
+
+
+class JobSettlementEvents:
+    """The ``SettlementEvents`` port without Kafka (``make run``): schedule the closing job
+    the ``invoices.settled`` handler would schedule.
+
+    The job runs in-process when no Celery broker is configured, so a settlement still
+    ends with a paid invoice on a laptop with no services.
+    """
+
+    def settled(self, invoice: Invoice) -> None:
+        close_settled_invoice.delay(invoice.id)

@@ -12,7 +12,7 @@ import logging
 
 from axiomod_messaging import Message, PermanentError, handler
 from example.invoices.delivery.jobs.settlements import close_settled_invoice
-from example.invoices.infrastructure.messaging.settlement_events import INVOICE_SETTLED
+from example.invoices.entity.events import INVOICE_SETTLED
 
 logger = logging.getLogger(__name__)
 

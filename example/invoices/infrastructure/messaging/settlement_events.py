@@ -1,11 +1,10 @@
-"""``invoices.settled``: the ``SettlementEvents`` port, on Kafka or in-process."""
+"""``invoices.settled`` on Kafka: the ``SettlementEvents`` port's publisher."""
 
 from __future__ import annotations
 
 import axiomod_messaging
 from example.invoices.entity import Invoice
-
-INVOICE_SETTLED = "invoices.settled"
+from example.invoices.entity.events import INVOICE_SETTLED
 
 
 class KafkaSettlementEvents:
@@ -20,16 +19,3 @@ class KafkaSettlementEvents:
         axiomod_messaging.publish(
             INVOICE_SETTLED, {"id": invoice.id, "number": invoice.number}, key=invoice.number
         )
-
-
-class JobSettlementEvents:
-    """Without Kafka (``make run``), schedule the closing job the consumer would schedule.
-
-    The job runs in-process when no Celery broker is configured, so a settlement still
-    ends with a paid invoice on a laptop with no services.
-    """
-
-    def settled(self, invoice: Invoice) -> None:
-        from example.invoices.delivery.jobs.settlements import close_settled_invoice
-
-        close_settled_invoice.delay(invoice.id)
