@@ -58,11 +58,24 @@ def test_server_entry_point_loads_with_valid_settings(entry):
 def test_the_stable_entry_paths_re_export_the_composition_root():
     """Projects, Procfiles and the template point at axiomod.wsgi/asgi/gunicorn_config."""
     import inspect
+    import shutil
 
-    from axiomod import asgi, gunicorn_config, wsgi
-    from axiomod.process import asgi as root_asgi
-    from axiomod.process import gunicorn_config as root_gunicorn
-    from axiomod.process import wsgi as root_wsgi
+    # Importing the gunicorn config does what it must in a gunicorn master: it marks the
+    # process as the master and turns prometheus_client's multiprocess mode on. In this
+    # test process that would leak into every later test (no exemplars, pid labels), so
+    # the environment is put back as it was.
+    before = dict(os.environ)
+    try:
+        from axiomod import asgi, gunicorn_config, wsgi
+        from axiomod.process import asgi as root_asgi
+        from axiomod.process import gunicorn_config as root_gunicorn
+        from axiomod.process import wsgi as root_wsgi
+    finally:
+        created = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+        if created and created != before.get("PROMETHEUS_MULTIPROC_DIR"):
+            shutil.rmtree(created, ignore_errors=True)
+        os.environ.clear()
+        os.environ.update(before)
 
     assert wsgi.get_wsgi_application is root_wsgi.get_wsgi_application
     assert asgi.get_asgi_application is root_asgi.get_asgi_application
