@@ -39,7 +39,14 @@ from pathlib import Path
 from axiomod.testing import terminate_all
 from bench.harness import REPO_ROOT, Figure, Options, Variant, benchmark, cpu_ns_of, interleave
 from bench.harness import note as say
-from bench.support import http_get, migrate, seed_invoices, setup_django, start_gunicorn
+from bench.support import (
+    counting_exporter,
+    http_get,
+    migrate,
+    seed_invoices,
+    setup_django,
+    start_gunicorn,
+)
 
 ADMIN_URL = os.environ.get(
     "AXIOMOD_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"
@@ -150,7 +157,7 @@ def _per_query(options: Options, url: str, workdir: Path) -> Iterator[Figure]:
         wrapper.ensure_connection()
         instrument = next(w for w in wrapper.execute_wrappers if isinstance(w, QueryInstrument))
 
-        exporter = _counting_exporter()
+        exporter = counting_exporter()
         timings = _time_queries(wrapper, instrument, exporter, number, rounds)
         yield Figure.from_timings(
             f"db.query.{vendor}", timings["bare"], timings["axiomod off"],
@@ -206,24 +213,6 @@ def _today_class():
                     self._slow(sql, params, elapsed)
 
     return _TodayInstrument
-
-
-def _counting_exporter():
-    from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
-
-    class CountingExporter(SpanExporter):
-        """Counts the spans it is handed and drops them (stands in for the network)."""
-
-        def __init__(self) -> None:
-            self.count = 0
-            self.names: set[str] = set()
-
-        def export(self, spans):
-            self.count += len(spans)
-            self.names.update(span.name for span in spans)
-            return SpanExportResult.SUCCESS
-
-    return CountingExporter()
 
 
 def _time_queries(wrapper, instrument, exporter, number: int, rounds: int):

@@ -247,25 +247,6 @@ def _no_exemplar_middleware_class():
     return NoExemplars
 
 
-def _caller(handler, path: str, **environ: str):
-    """Like ``wsgi_caller`` with extra environ keys (the ``traceparent`` header)."""
-    from bench.support import wsgi_environ
-
-    base = {**wsgi_environ(path), **environ}
-    statuses: list[str] = []
-
-    def serve(respond) -> None:
-        body = handler(dict(base), respond)
-        for _ in body:
-            pass
-        body.close()
-
-    serve(lambda status, headers, exc_info=None: statuses.append(status))
-    if statuses != ["200 OK"]:
-        raise RuntimeError(f"GET {path} answered {statuses}")
-    return lambda: serve(lambda status, headers, exc_info=None: None)
-
-
 def _exemplars(options: Options) -> Iterator[Figure]:
     from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
     from prometheus_client import REGISTRY
@@ -287,10 +268,10 @@ def _exemplars(options: Options) -> Iterator[Figure]:
     sampled = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
     unsampled = sampled[:-2] + "00"
     variants = {
-        "sampled": _caller(without, "/ping", HTTP_TRACEPARENT=sampled),
-        "sampled + exemplar": _caller(with_capture, "/ping", HTTP_TRACEPARENT=sampled),
-        "unsampled": _caller(without, "/ping", HTTP_TRACEPARENT=unsampled),
-        "unsampled + hook": _caller(with_capture, "/ping", HTTP_TRACEPARENT=unsampled),
+        "sampled": wsgi_caller(without, "/ping", HTTP_TRACEPARENT=sampled),
+        "sampled + exemplar": wsgi_caller(with_capture, "/ping", HTTP_TRACEPARENT=sampled),
+        "unsampled": wsgi_caller(without, "/ping", HTTP_TRACEPARENT=unsampled),
+        "unsampled + hook": wsgi_caller(with_capture, "/ping", HTTP_TRACEPARENT=unsampled),
     }
     say(f"metrics: exemplars, {rounds} rounds x {number} requests per variant")
     try:

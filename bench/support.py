@@ -28,6 +28,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from axiomod.testing import free_port
 from bench.harness import REPO_ROOT
@@ -35,6 +36,7 @@ from bench.harness import REPO_ROOT
 __all__ = [
     "BENCH_SETTINGS",
     "BENCH_WSGI_APP",
+    "counting_exporter",
     "http_get",
     "migrate",
     "seed_invoices",
@@ -92,9 +94,12 @@ def wsgi_environ(path: str) -> dict:
     }
 
 
-def wsgi_caller(handler, path: str) -> Callable[[], None]:
-    """A no-argument callable serving one request; checks once that it answers 200."""
-    base = wsgi_environ(path)
+def wsgi_caller(handler, path: str, **environ: str) -> Callable[[], None]:
+    """A no-argument callable serving one request; checks once that it answers 200.
+
+    ``environ`` adds keys to the request's environ (``HTTP_TRACEPARENT=...``).
+    """
+    base = {**wsgi_environ(path), **environ}
     statuses: list[str] = []
 
     def checking_start_response(status, headers, exc_info=None):
@@ -114,6 +119,27 @@ def wsgi_caller(handler, path: str) -> Callable[[], None]:
     if statuses != ["200 OK"]:
         raise RuntimeError(f"GET {path} answered {statuses} in the benchmark's call loop")
     return lambda: serve(start_response)
+
+
+def counting_exporter() -> Any:
+    """A span exporter that counts the spans it is handed and drops them (stands in for
+    the network, so variants pay the SDK's cost and not a receiver's)."""
+    from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+
+    class CountingExporter(SpanExporter):
+        def __init__(self) -> None:
+            self.count = 0
+            self.names: set[str] = set()
+
+        def export(self, spans):
+            self.count += len(spans)
+            self.names.update(span.name for span in spans)
+            return SpanExportResult.SUCCESS
+
+        def shutdown(self) -> None:
+            pass
+
+    return CountingExporter()
 
 
 # --------------------------------------------------------------------------- servers

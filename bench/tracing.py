@@ -102,6 +102,7 @@ from bench.harness import (
 from bench.harness import note as say
 from bench.support import (
     BENCH_SETTINGS,
+    counting_exporter,
     http_get,
     migrate,
     seed_invoices,
@@ -129,27 +130,6 @@ def _share_bounds(ratio: float, n: int) -> tuple[float, float]:
 
 
 # --------------------------------------------------------------------------- 1. in-process
-
-
-def _counting_exporter() -> Any:
-    from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
-
-    class CountingExporter(SpanExporter):
-        """Counts the spans it is handed and drops them (stands in for the network)."""
-
-        def __init__(self) -> None:
-            self.count = 0
-            self.names: set[str] = set()
-
-        def export(self, spans):
-            self.count += len(spans)
-            self.names.update(span.name for span in spans)
-            return SpanExportResult.SUCCESS
-
-        def shutdown(self) -> None:
-            pass
-
-    return CountingExporter()
 
 
 def _provider(ratio: float, exporter: Any) -> Any:
@@ -214,7 +194,7 @@ def _in_process(options: Options) -> Iterator[Figure]:
     check = 300 if options.quick else 1000
 
     exporters = {
-        f"{kind} {r}": _counting_exporter() for kind in ("axiomod", "otel-django") for r in RATIOS
+        f"{kind} {r}": counting_exporter() for kind in ("axiomod", "otel-django") for r in RATIOS
     }
     exporters = {k: v for k, v in exporters.items() if k != "otel-django 0"}
     providers = {
