@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from axiomod.observability import (
+    RATE,
     Alert,
     Monitoring,
     Panel,
@@ -46,7 +47,6 @@ PARAMETERS = (
 
 
 def rows(params: Params) -> Iterator[Row]:
-    rate = "[$__rate_interval]"
     yield Row(
         "OIDC",
         (
@@ -54,7 +54,7 @@ def rows(params: Params) -> Iterator[Row]:
                 "Provider fetches",
                 (
                     Query(
-                        f"sum by (kind, status) (increase(oidc_refresh_total{selector()}{rate}))",
+                        f"sum by (kind, status) (increase(oidc_refresh_total{selector()}{RATE}))",
                         "{{kind}} {{status}}",
                     ),
                 ),
@@ -66,7 +66,7 @@ def rows(params: Params) -> Iterator[Row]:
                 "Fetch failures",
                 (
                     Query(
-                        f"sum by (kind) (increase(oidc_refresh_total{selector(ERROR)}{rate}))",
+                        f"sum by (kind) (increase(oidc_refresh_total{selector(ERROR)}{RATE}))",
                         "{{kind}}",
                     ),
                 ),
@@ -95,7 +95,7 @@ def rows(params: Params) -> Iterator[Row]:
                 "Token verifications",
                 (
                     Query(
-                        f"sum by (result) (rate(oidc_token_verifications_total{selector()}{rate}))",
+                        f"sum by (result) (rate(oidc_token_verifications_total{selector()}{RATE}))",
                         "{{result}}",
                     ),
                 ),
@@ -107,7 +107,7 @@ def rows(params: Params) -> Iterator[Row]:
                 (
                     Query(
                         f"sum by (result) "
-                        f"(rate(oidc_token_verifications_total{selector(REJECTED)}{rate}))",
+                        f"(rate(oidc_token_verifications_total{selector(REJECTED)}{RATE}))",
                         "{{result}}",
                     ),
                 ),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from axiomod.observability import (
+    RATE,
     Alert,
     Monitoring,
     Panel,
@@ -18,6 +19,7 @@ from axiomod.observability import (
     Query,
     Row,
     RuleGroup,
+    minutes,
     selector,
 )
 
@@ -33,13 +35,7 @@ PARAMETERS = (
 )
 
 
-def minutes(value: float) -> str:
-    """A Prometheus duration for ``value`` minutes (``5m``, ``90s``)."""
-    return f"{int(value)}m" if float(value).is_integer() else f"{round(value * 60)}s"
-
-
 def rows(params: Params) -> Iterator[Row]:
-    rate = "[$__rate_interval]"
     yield Row(
         "Readiness",
         (
@@ -60,7 +56,7 @@ def rows(params: Params) -> Iterator[Row]:
                 (
                     Query(
                         f"histogram_quantile(0.95, sum by (check, le) "
-                        f"(rate(health_check_duration_seconds_bucket{selector()}{rate})))",
+                        f"(rate(health_check_duration_seconds_bucket{selector()}{RATE})))",
                         "{{check}}",
                     ),
                 ),
@@ -73,7 +69,7 @@ def rows(params: Params) -> Iterator[Row]:
                 (
                     Query(
                         f"sum by (check) "
-                        f"(rate(health_check_duration_seconds_count{selector()}{rate}))",
+                        f"(rate(health_check_duration_seconds_count{selector()}{RATE}))",
                         "{{check}}",
                     ),
                 ),

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from axiomod.observability import (
+    RATE,
     Alert,
     Monitoring,
     Panel,
@@ -46,7 +47,6 @@ PARAMETERS = (
 
 
 def rows(params: Params) -> Iterator[Row]:
-    rate = "[$__rate_interval]"
     quiet = "A Celery worker of the service running jobs."
     yield Row(
         "Jobs",
@@ -55,7 +55,7 @@ def rows(params: Params) -> Iterator[Row]:
                 "Runs by outcome",
                 (
                     Query(
-                        f"sum by (exported_job, status) (rate({PROCESSED}{selector()}{rate}))",
+                        f"sum by (exported_job, status) (rate({PROCESSED}{selector()}{RATE}))",
                         "{{exported_job}} {{status}}",
                     ),
                 ),
@@ -68,7 +68,7 @@ def rows(params: Params) -> Iterator[Row]:
                 "Failures",
                 (
                     Query(
-                        f"sum by (exported_job) (increase({PROCESSED}{selector(FAILURE)}{rate}))",
+                        f"sum by (exported_job) (increase({PROCESSED}{selector(FAILURE)}{RATE}))",
                         "{{exported_job}}",
                     ),
                 ),
@@ -80,7 +80,7 @@ def rows(params: Params) -> Iterator[Row]:
                 "Retries",
                 (
                     Query(
-                        f"sum by (exported_job) (increase({PROCESSED}{selector(RETRY)}{rate}))",
+                        f"sum by (exported_job) (increase({PROCESSED}{selector(RETRY)}{RATE}))",
                         "{{exported_job}}",
                     ),
                 ),
@@ -104,7 +104,7 @@ def rows(params: Params) -> Iterator[Row]:
                 tuple(
                     Query(
                         f"histogram_quantile({q}, sum by (exported_job, le) "
-                        f"(rate(job_duration_seconds_bucket{selector()}{rate})))",
+                        f"(rate(job_duration_seconds_bucket{selector()}{RATE})))",
                         f"p{round(q * 100)} {{{{exported_job}}}}",
                     )
                     for q in (0.5, 0.95, 0.99)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from axiomod.observability import (
+    RATE,
     Alert,
     Monitoring,
     Panel,
@@ -55,7 +56,6 @@ PARAMETERS = (
 
 
 def rows(params: Params) -> Iterator[Row]:
-    rate = "[$__rate_interval]"
     yield Row(
         "Kafka",
         (
@@ -64,7 +64,7 @@ def rows(params: Params) -> Iterator[Row]:
                 (
                     Query(
                         f"sum by (topic, status) "
-                        f"(rate(kafka_messages_produced_total{selector()}{rate}))",
+                        f"(rate(kafka_messages_produced_total{selector()}{RATE}))",
                         "{{topic}} {{status}}",
                     ),
                 ),
@@ -77,7 +77,7 @@ def rows(params: Params) -> Iterator[Row]:
                 (
                     Query(
                         f"sum by (topic, group, status) "
-                        f"(rate(kafka_messages_consumed_total{selector()}{rate}))",
+                        f"(rate(kafka_messages_consumed_total{selector()}{RATE}))",
                         "{{topic}} {{group}} {{status}}",
                     ),
                 ),
@@ -91,7 +91,7 @@ def rows(params: Params) -> Iterator[Row]:
                 (
                     Query(
                         f"sum by (topic, group, status) "
-                        f"(rate(kafka_messages_consumed_total{selector(NOT_OK)}{rate}))",
+                        f"(rate(kafka_messages_consumed_total{selector(NOT_OK)}{RATE}))",
                         "{{topic}} {{group}} {{status}}",
                     ),
                 ),
@@ -103,7 +103,7 @@ def rows(params: Params) -> Iterator[Row]:
                 (
                     Query(
                         f"sum by (topic, group) "
-                        f"(rate(kafka_message_retries_total{selector()}{rate}))",
+                        f"(rate(kafka_message_retries_total{selector()}{RATE}))",
                         "{{topic}} {{group}}",
                     ),
                 ),
@@ -114,7 +114,7 @@ def rows(params: Params) -> Iterator[Row]:
                 "Dead-lettered",
                 (
                     Query(
-                        f"sum by (topic, group) (increase({DEAD}{selector()}{rate}))",
+                        f"sum by (topic, group) (increase({DEAD}{selector()}{RATE}))",
                         "{{topic}} {{group}}",
                     ),
                 ),
@@ -140,7 +140,7 @@ def rows(params: Params) -> Iterator[Row]:
                 tuple(
                     Query(
                         f"histogram_quantile({q}, sum by (topic, group, le) "
-                        f"(rate(kafka_message_processing_seconds_bucket{selector()}{rate})))",
+                        f"(rate(kafka_message_processing_seconds_bucket{selector()}{RATE})))",
                         f"p{round(q * 100)} {{{{topic}}}} {{{{group}}}}",
                     )
                     for q in (0.5, 0.95, 0.99)

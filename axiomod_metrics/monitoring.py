@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from django.core.exceptions import ImproperlyConfigured
 
 from axiomod.observability import (
+    RATE,
     Alert,
     Monitoring,
     Panel,
@@ -176,11 +177,10 @@ def _per_route(buckets: str, by: str, legend: str, what: str) -> Iterator[Panel]
 
 
 def http_row(params: Params) -> Row:
-    rate = "[$__rate_interval]"
     slow = le(params["http_latency_slo_seconds"])
     budget_a = f"(1 - {params['http_availability_slo']})"
     budget_l = f"(1 - {params['http_latency_slo']})"
-    everything = f"sum(rate({HTTP}{selector()}{rate}))"
+    everything = f"sum(rate({HTTP}{selector()}{RATE}))"
     return Row(
         "HTTP",
         (
@@ -188,7 +188,7 @@ def http_row(params: Params) -> Row:
                 "Requests by route",
                 (
                     Query(
-                        f"sum by (method, path) (rate({HTTP}{selector()}{rate}))",
+                        f"sum by (method, path) (rate({HTTP}{selector()}{RATE}))",
                         "{{method}} {{path}}",
                     ),
                 ),
@@ -196,19 +196,19 @@ def http_row(params: Params) -> Row:
             ),
             Panel(
                 "Responses by status",
-                (Query(f"sum by (status) (rate({HTTP}{selector()}{rate}))", "{{status}}"),),
+                (Query(f"sum by (status) (rate({HTTP}{selector()}{RATE}))", "{{status}}"),),
                 unit="reqps",
             ),
             Panel(
                 "Error ratio",
                 (
                     Query(
-                        f"(sum(rate({HTTP}{selector(SERVER_ERROR)}{rate})) or vector(0)) "
+                        f"(sum(rate({HTTP}{selector(SERVER_ERROR)}{RATE})) or vector(0)) "
                         f"/ {everything}",
                         "5xx",
                     ),
                     Query(
-                        f"(sum(rate({HTTP}{selector(CLIENT_ERROR)}{rate})) or vector(0)) "
+                        f"(sum(rate({HTTP}{selector(CLIENT_ERROR)}{RATE})) or vector(0)) "
                         f"/ {everything}",
                         "4xx",
                     ),
@@ -222,7 +222,7 @@ def http_row(params: Params) -> Row:
                 (
                     Query(
                         f"sum by (method, path, status) "
-                        f"(rate({HTTP}{selector(SERVER_ERROR)}{rate}))",
+                        f"(rate({HTTP}{selector(SERVER_ERROR)}{RATE}))",
                         "{{method}} {{path}} {{status}}",
                     ),
                 ),
@@ -234,7 +234,7 @@ def http_row(params: Params) -> Row:
                 (
                     Query(
                         f"sum by (method, path, status) "
-                        f"(rate({HTTP}{selector(CLIENT_ERROR)}{rate}))",
+                        f"(rate({HTTP}{selector(CLIENT_ERROR)}{RATE}))",
                         "{{method}} {{path}} {{status}}",
                     ),
                 ),
@@ -252,13 +252,13 @@ def http_row(params: Params) -> Row:
                 "Error budget burn rate",
                 (
                     Query(
-                        f"((sum(rate({HTTP}{selector(SERVER_ERROR)}{rate})) or vector(0)) "
+                        f"((sum(rate({HTTP}{selector(SERVER_ERROR)}{RATE})) or vector(0)) "
                         f"/ {everything}) / {budget_a}",
                         "availability",
                     ),
                     Query(
-                        f"(1 - sum(rate({HTTP_SECONDS}_bucket{selector(slow)}{rate})) "
-                        f"/ sum(rate({HTTP_SECONDS}_count{selector()}{rate}))) / {budget_l}",
+                        f"(1 - sum(rate({HTTP_SECONDS}_bucket{selector(slow)}{RATE})) "
+                        f"/ sum(rate({HTTP_SECONDS}_count{selector()}{RATE}))) / {budget_l}",
                         "latency",
                     ),
                 ),
@@ -275,7 +275,6 @@ def http_row(params: Params) -> Row:
 
 
 def grpc_row(params: Params) -> Row:
-    rate = "[$__rate_interval]"
     quiet = "Only a service that serves gRPC (axiomod_grpc) with metrics on records it."
     return Row(
         "gRPC",
@@ -284,7 +283,7 @@ def grpc_row(params: Params) -> Row:
                 "Calls by method",
                 (
                     Query(
-                        f"sum by (service, method) (rate({GRPC}{selector()}{rate}))",
+                        f"sum by (service, method) (rate({GRPC}{selector()}{RATE}))",
                         "{{service}}/{{method}}",
                     ),
                 ),
@@ -293,7 +292,7 @@ def grpc_row(params: Params) -> Row:
             ),
             Panel(
                 "Calls by code",
-                (Query(f"sum by (status) (rate({GRPC}{selector()}{rate}))", "{{status}}"),),
+                (Query(f"sum by (status) (rate({GRPC}{selector()}{RATE}))", "{{status}}"),),
                 unit="reqps",
                 quiet=quiet,
             ),
@@ -301,7 +300,7 @@ def grpc_row(params: Params) -> Row:
                 "Errors by method and code",
                 (
                     Query(
-                        f"sum by (service, method, status) (rate({GRPC}{selector(NOT_OK)}{rate}))",
+                        f"sum by (service, method, status) (rate({GRPC}{selector(NOT_OK)}{RATE}))",
                         "{{service}}/{{method}} {{status}}",
                     ),
                 ),
@@ -329,7 +328,6 @@ def grpc_row(params: Params) -> Row:
 
 
 def process_row(params: Params) -> Row:
-    rate = "[$__rate_interval]"
     by = "sum by (job, instance)"
     workers = (
         "Summed over the instance's processes (one series per live worker under "
@@ -342,7 +340,7 @@ def process_row(params: Params) -> Row:
                 "CPU",
                 (
                     Query(
-                        f"{by} (rate(process_cpu_seconds_total{selector()}{rate}))",
+                        f"{by} (rate(process_cpu_seconds_total{selector()}{RATE}))",
                         "{{instance}}",
                     ),
                 ),
@@ -378,7 +376,7 @@ def process_row(params: Params) -> Row:
                 (
                     Query(
                         f"sum by (job, instance, generation) "
-                        f"(rate(python_gc_collections_total{selector()}{rate}))",
+                        f"(rate(python_gc_collections_total{selector()}{RATE}))",
                         "{{instance}} generation {{generation}}",
                     ),
                 ),
@@ -391,7 +389,7 @@ def process_row(params: Params) -> Row:
                 (
                     Query(
                         f"sum by (job, instance, generation) "
-                        f"(rate(python_gc_pause_seconds_total{selector()}{rate}))",
+                        f"(rate(python_gc_pause_seconds_total{selector()}{RATE}))",
                         "{{instance}} generation {{generation}}",
                     ),
                 ),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from axiomod.observability import (
+    RATE,
     Alert,
     Monitoring,
     Panel,
@@ -19,6 +20,7 @@ from axiomod.observability import (
     Query,
     Row,
     RuleGroup,
+    minutes,
     selector,
 )
 
@@ -50,17 +52,11 @@ PARAMETERS = (
 )
 
 
-def minutes(value: float) -> str:
-    """A Prometheus duration for ``value`` minutes (``5m``, ``90s``)."""
-    return f"{int(value)}m" if float(value).is_integer() else f"{round(value * 60)}s"
-
-
 def rows(params: Params) -> Iterator[Row]:
-    rate = "[$__rate_interval]"
     quantiles = tuple(
         Query(
             f"histogram_quantile({q}, sum by (alias, le) "
-            f"(rate({QUERIES}_bucket{selector()}{rate})))",
+            f"(rate({QUERIES}_bucket{selector()}{RATE})))",
             f"p{round(q * 100)} {{{{alias}}}}",
         )
         for q in (0.5, 0.95, 0.99)
@@ -80,7 +76,7 @@ def rows(params: Params) -> Iterator[Row]:
                 (
                     Query(
                         f"sum by (alias, operation, status) "
-                        f"(rate({QUERIES}_count{selector()}{rate}))",
+                        f"(rate({QUERIES}_count{selector()}{RATE}))",
                         "{{alias}} {{operation}} {{status}}",
                     ),
                 ),
@@ -90,7 +86,7 @@ def rows(params: Params) -> Iterator[Row]:
                 "Query errors",
                 (
                     Query(
-                        f"sum by (alias, operation) (rate({QUERIES}_count{selector(ERROR)}{rate}))",
+                        f"sum by (alias, operation) (rate({QUERIES}_count{selector(ERROR)}{RATE}))",
                         "{{alias}} {{operation}}",
                     ),
                 ),
@@ -102,7 +98,7 @@ def rows(params: Params) -> Iterator[Row]:
                 "Slow queries",
                 (
                     Query(
-                        f"sum by (alias) (rate(db_slow_queries_total{selector()}{rate}))",
+                        f"sum by (alias) (rate(db_slow_queries_total{selector()}{RATE}))",
                         "{{alias}}",
                     ),
                 ),

@@ -17,6 +17,7 @@ project's ``deploy/``.
 
 from .discovery import Contribution, contributions, resolve
 from .model import (
+    RATE,
     SELECTOR,
     Alert,
     Monitoring,
@@ -27,11 +28,13 @@ from .model import (
     Recording,
     Row,
     RuleGroup,
+    minutes,
     runnable,
     selector,
 )
 
 __all__ = [
+    "RATE",
     "SELECTOR",
     "Alert",
     "Contribution",
@@ -44,6 +47,7 @@ __all__ = [
     "Row",
     "RuleGroup",
     "contributions",
+    "minutes",
     "resolve",
     "runnable",
     "selector",

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Literal
 
 __all__ = [
+    "RATE",
     "SELECTOR",
     "Alert",
     "Monitoring",
@@ -32,12 +33,24 @@ __all__ = [
     "Recording",
     "Row",
     "RuleGroup",
+    "minutes",
     "runnable",
     "selector",
 ]
 
 #: The label matchers every dashboard query starts with.
 SELECTOR = 'job=~"$job", instance=~"$instance"'
+
+
+#: The range of a panel's ``rate()``/``increase()``: Grafana's own choice for the scrape
+#: interval and the zoom.
+RATE = "[$__rate_interval]"
+
+
+def minutes(value: float) -> str:
+    """A Prometheus duration for ``value`` minutes (``5m``, ``90s``): a parameter in
+    minutes as a rule's ``for`` or range."""
+    return f"{int(value)}m" if float(value).is_integer() else f"{round(value * 60)}s"
 
 
 def selector(*matchers: str) -> str:
