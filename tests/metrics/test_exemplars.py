@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
-import stat
 import urllib.request
 from urllib.parse import quote
 
@@ -131,24 +129,11 @@ def test_multiprocess_mode_installs_no_capture(monkeypatch, tmp_path):
 
 
 @pytest.fixture
-def prometheus_with_exemplars(prometheus_server, tmp_path):
-    """``prometheus_server`` whose binary runs with ``--enable-feature=exemplar-storage``.
-
-    The shared fixture has no way to pass flags; a wrapper script adds the flag.
-    """
-    binary = shutil.which("prometheus") or "/usr/bin/prometheus"
-    wrapper = tmp_path / "prometheus-exemplars"
-    wrapper.write_text(f'#!/bin/sh\nexec {binary} --enable-feature=exemplar-storage "$@"\n')
-    wrapper.chmod(wrapper.stat().st_mode | stat.S_IEXEC)
+def prometheus_with_exemplars(prometheus_server):
+    """``prometheus_server`` with exemplar storage on (Prometheus then asks for OpenMetrics)."""
 
     def start(targets: list[str]):
-        server = prometheus_server(targets)  # checks the binary is there, stops it at the end
-        server.stop()
-        server.binary = str(wrapper)
-        server.workdir = server.workdir.parent / (server.workdir.name + "-exemplars")
-        server.workdir.mkdir()
-        server.port = 0
-        return server.start()
+        return prometheus_server(targets, flags=["--enable-feature=exemplar-storage"])
 
     return start
 
