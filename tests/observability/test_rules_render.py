@@ -7,8 +7,6 @@ against PyYAML's reading of what it writes, for hand-picked and generated string
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -75,20 +73,9 @@ def _probe_rules(params):
 PROBE = [Contribution("probe_app", Monitoring("Probe", parameters=(LIMIT,), rules=_probe_rules))]
 
 
-def promtool() -> str:
-    found = shutil.which("promtool")
-    if not found and os.path.exists("/usr/bin/promtool"):
-        found = "/usr/bin/promtool"
-    if not found:
-        if os.environ.get("AXIOMOD_REQUIRE_SERVICES") == "1":
-            pytest.fail("promtool is required (apt-get install prometheus)")
-        pytest.skip("promtool not installed (Debian's prometheus package)")
-    return found
-
-
-def check_rules(path: Path) -> subprocess.CompletedProcess:
+def check_rules(promtool: str, path: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [promtool(), "check", "rules", str(path)], capture_output=True, text=True, timeout=60
+        [promtool, "check", "rules", str(path)], capture_output=True, text=True, timeout=60
     )
 
 
@@ -126,7 +113,7 @@ def test_the_shape_of_each_rule():
     assert silent["for"] == "5m" and silent["labels"] == {"severity": "ticket"}
 
 
-def test_the_file_reads_back_as_the_data_and_passes_promtool(tmp_path):
+def test_the_file_reads_back_as_the_data_and_passes_promtool(tmp_path, promtool):
     data = rule_file(PROBE, {"probe_limit": 4}, BASE)
     text = to_yaml(data, "# a header\n")
     assert text.startswith("# a header\ngroups:\n")
@@ -134,25 +121,25 @@ def test_the_file_reads_back_as_the_data_and_passes_promtool(tmp_path):
     assert "expr: |-\n" in text, "a multi-line expression is a literal block"
     path = tmp_path / "rules.yml"
     path.write_text(text)
-    result = check_rules(path)
+    result = check_rules(promtool, path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "SUCCESS: 4 rules found" in result.stdout
 
 
-def test_promtool_rejects_what_it_should(tmp_path):
+def test_promtool_rejects_what_it_should(tmp_path, promtool):
     """The check can fail: a broken expression in the same file is refused."""
     data = rule_file(PROBE, {"probe_limit": 4}, BASE)
     data["groups"][0]["rules"][0]["expr"] = "sum by (job (rate(x[5m]))"
     path = tmp_path / "rules.yml"
     path.write_text(to_yaml(data))
-    result = check_rules(path)
+    result = check_rules(promtool, path)
     assert result.returncode != 0
     assert '"job:probe_errors:rate5m": could not parse expression' in (
         result.stdout + result.stderr
     )
 
 
-def test_the_installed_apps_rules_pass_promtool(tmp_path):
+def test_the_installed_apps_rules_pass_promtool(tmp_path, promtool):
     from django.conf import settings as django_settings
 
     files = render(django_settings.INSTALLED_APPS, "invoices")
@@ -160,7 +147,7 @@ def test_the_installed_apps_rules_pass_promtool(tmp_path):
     assert rules_path == "prometheus/invoices-rules.yml"
     path = tmp_path / "rules.yml"
     path.write_text(files[rules_path])
-    result = check_rules(path)
+    result = check_rules(promtool, path)
     assert result.returncode == 0, result.stdout + result.stderr
 
     found = contributions(django_settings.INSTALLED_APPS)
