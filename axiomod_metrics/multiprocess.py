@@ -84,6 +84,22 @@ def _file_pid(name: str) -> int | None:
     return int(tail) if tail.isdigit() else None
 
 
+def _written(files: list[str]) -> list[str]:
+    """The files a reader can parse: a worker creating one leaves it empty for a moment.
+
+    prometheus_client's ``MmapedDict`` opens the file, then grows it to its initial size;
+    a scrape (or a compaction) that lists the directory in between finds zero bytes, and
+    ``read_all_values_from_file`` fails on them with ``struct.error``. Such a file holds
+    no sample yet, so skipping it loses nothing.
+    """
+    written = []
+    for file in files:
+        with contextlib.suppress(FileNotFoundError):
+            if os.path.getsize(file) >= 8:  # the "used" header mmap_dict reads first
+                written.append(file)
+    return written
+
+
 def _dead_files(path: str) -> list[str]:
     dead = []
     for file in glob.glob(os.path.join(path, "*.db")):
@@ -140,7 +156,7 @@ def _fold(archive_path: str, files: list[str]) -> None:
     archive = MmapedDict(archive_path)
     try:
         existing = {key: (value, ts) for key, value, ts in archive.read_all_values()}
-        for file in files:
+        for file in _written(files):
             for key, value, ts, _ in MmapedDict.read_all_values_from_file(file):
                 if key.startswith(_PER_PROCESS_KEY):
                     continue  # a dead process's own figures (process.py) go with it
@@ -217,7 +233,7 @@ class CompactingCollector(MultiProcessCollector):
             process.flush()  # this process's GC figures, current to the scrape
         compact(self._path)
         with _locked(self._path, exclusive=False):
-            files = glob.glob(os.path.join(self._path, "*.db"))
+            files = _written(glob.glob(os.path.join(self._path, "*.db")))
             families = list(self.merge(files, accumulate=True))
         if self._process is None:  # workers may still record their GC figures: not shown
             return [f for f in families if not f.name.startswith(process.INTERNAL_PREFIX)]

@@ -149,3 +149,18 @@ def test_exposition_of_the_compacted_directory_is_valid_text(directory):
     multiprocess.CompactingCollector(registry, path=str(directory))
     text = generate_latest(registry).decode()
     assert 'jobs_total{queue="default"} 2.0' in text
+
+
+def test_a_file_a_worker_is_still_creating_does_not_break_a_scrape(directory):
+    # prometheus_client opens a worker's file and only then grows it to its initial size:
+    # a scrape in between found it empty and failed with struct.error (seen in CI).
+    run_worker(directory, 2)
+    (directory / f"counter_{os.getpid()}.db").touch()  # a live process, mid-creation
+    assert values(directory)["jobs_total{queue=default}"] == 2
+
+
+def test_an_empty_file_of_a_dead_worker_is_compacted_away(directory):
+    run_worker(directory, 3)
+    (directory / "counter_999999999.db").touch()  # died before growing its file
+    assert values(directory)["jobs_total{queue=default}"] == 3
+    assert "counter_999999999.db" not in db_files(directory)
