@@ -21,6 +21,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "grpc": ("grpc", "grpc_health.v1"),
     "postgres": ("psycopg", "psycopg_pool"),
     "mysql": ("pymysql",),
+    "asgi": ("uvicorn", "uvicorn_worker"),
     "scaffold": ("cookiecutter", "grimp"),
 }
 
