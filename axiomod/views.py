@@ -117,7 +117,9 @@ class JsonView(View):
     (415) and bodies over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (413) to JSON error responses.
 
     The mapping happens here rather than only in ``DomainErrorMiddleware`` and the error
-    handlers so a view answers the same whether or not the project installed them.
+    handlers so a view answers the same whether or not the project installed them. The
+    handlers may be ``async def`` (all of them, as Django requires): the view is then a
+    coroutine function with the same answers, served under ASGI without a thread hop.
 
     CSRF protection defends cookie-authenticated browser requests: a browser attaches the
     session cookie to a forged cross-site POST on its own. These views are for programs
@@ -146,7 +148,41 @@ class JsonView(View):
         view = super().as_view(**initkwargs)
         return csrf_protect(view) if cls.csrf_protected else csrf_exempt(view)
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        """The handler's response, or a coroutine of it when the handlers are ``async def``.
+
+        Async handlers (Django's ``view_is_async``) return coroutines: the errors they
+        raise surface at the ``await``, so the mapping moves into :meth:`_adispatch`, and
+        the view stays a coroutine function that Django's ASGI handler awaits as it is.
+        """
+        refused = self._refuse_body(request)
+        if self.view_is_async:
+            return self._adispatch(refused, request, *args, **kwargs)
+        if refused is not None:
+            return refused
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except DomainError as exc:
+            return JsonResponse(exc.body(), status=exc.status)
+        except RequestDataTooBig as exc:
+            return request_too_large(request, exc)
+
+    async def _adispatch(
+        self, refused: HttpResponse | None, request: HttpRequest, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        if refused is not None:
+            return refused
+        try:
+            # Every handler of an async view returns a coroutine (Django's own 405 and
+            # OPTIONS do; so does this class's 405).
+            return await super().dispatch(request, *args, **kwargs)
+        except DomainError as exc:
+            return JsonResponse(exc.body(), status=exc.status)
+        except RequestDataTooBig as exc:
+            return request_too_large(request, exc)
+
+    def _refuse_body(self, request: HttpRequest) -> HttpResponse | None:
+        """415 for a body not declared JSON sent to a handler of this view, else None."""
         method = (request.method or "").lower()
         if (
             method in self.http_method_names
@@ -159,21 +195,20 @@ class JsonView(View):
                 "unsupported_media_type",
                 "the request body must be sent as Content-Type: application/json",
             )
-        try:
-            return super().dispatch(request, *args, **kwargs)
-        except DomainError as exc:
-            return JsonResponse(exc.body(), status=exc.status)
-        except RequestDataTooBig as exc:
-            return request_too_large(request, exc)
+        return None
 
-    def http_method_not_allowed(
-        self, request: HttpRequest, *args: Any, **kwargs: Any
-    ) -> HttpResponse:
+    def http_method_not_allowed(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         allowed = ", ".join(self._allowed_methods())
         response = error_response(
             405, "method_not_allowed", f"{request.method} is not allowed; use {allowed}"
         )
         response["Allow"] = allowed
+        if self.view_is_async:  # as Django's View.http_method_not_allowed does
+
+            async def answer() -> HttpResponse:
+                return response
+
+            return answer()
         return response
 
 

@@ -45,13 +45,16 @@ def generate_module(
     templates_dir: Path | None = None,
     force: bool = False,
     installed_labels: Iterable[str] = (),
+    async_views: bool = False,
 ) -> Generated:
     """Write a Clean Architecture Django app ``<package>.<name>`` under ``root``.
 
     Refused (nothing written) when ``name`` is not a lower_snake_case identifier, is a
     keyword, clashes with the label of an installed app (``installed_labels``), or the
     module's directory exists and ``force`` is off. With ``force``, the template's files
-    are overwritten and every other file in the module is left alone.
+    are overwritten and every other file in the module is left alone. ``async_views``
+    writes the HTTP views (and their tests) as ``async def`` handlers over the same
+    synchronous use cases; every other layer is the same either way.
     """
     names = ModuleNames.build(name, package=package, entity=entity)
     if name in set(installed_labels):
@@ -67,7 +70,9 @@ def generate_module(
             f"{target} already exists; nothing was written (use --force to overwrite the "
             "generated files)"
         )
-    plan = plan_tree("module", names.context(), target, override=templates_dir)
+    # A bool, not a string, so templates test it with a plain ``{% if async_views %}``.
+    context: dict[str, object] = {**names.context(), "async_views": async_views}
+    plan = plan_tree("module", context, target, override=templates_dir)
     result = _write(plan, root, force=force)
     urls = f"{names.app}.delivery.http.urls"
     result.next_steps[:0] = [
@@ -78,6 +83,14 @@ def generate_module(
         f"create its table: python manage.py axiomod_migrate up {name}",
         f"run its tests: python -m pytest {target.relative_to(root) / 'tests'}",
     ]
+    if async_views:
+        # Under WSGI (gunicorn's sync workers) Django runs each async view through
+        # async_to_sync, an event loop per request: it works, and gains nothing.
+        result.next_steps.append(
+            "serve its async views under ASGI: pip install 'axiomod[asgi]', then uvicorn "
+            "(or gunicorn with uvicorn_worker.UvicornWorker) on the project's "
+            "asgi:application; keep ATOMIC_REQUESTS off (Django refuses it for async views)"
+        )
     return result
 
 

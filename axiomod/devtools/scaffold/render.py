@@ -108,7 +108,7 @@ def _environment() -> jinja2.Environment:
 
 
 def plan_tree(
-    kind: str, context: Mapping[str, str], target: Path, *, override: Path | None = None
+    kind: str, context: Mapping[str, object], target: Path, *, override: Path | None = None
 ) -> Plan:
     """Render the ``kind`` templates for ``target`` without touching the disk.
 

@@ -1,7 +1,8 @@
 """``manage.py axiomod_generate module|service|handler``: Clean Architecture skeletons.
 
-* ``module --name NAME [--entity ENTITY]``: a whole app (entity, repository, usecase,
-  service, delivery/http, delivery/grpc, infrastructure, jobs, health, migrations, tests).
+* ``module --name NAME [--entity ENTITY] [--async-views]``: a whole app (entity,
+  repository, usecase, service, delivery/http, delivery/grpc, infrastructure, jobs,
+  health, migrations, tests); ``--async-views`` writes the HTTP views as ``async def``.
 * ``service --name NAME --module MODULE``: ``service/<name>_service.py`` and its test.
 * ``handler --name NAME --module MODULE --kind http|grpc|kafka|job``: a delivery
   skeleton and its test.
@@ -44,6 +45,12 @@ class Command(BaseCommand):
         module.add_argument(
             "-e", "--entity", help="entity class name (default: the singular of the name)"
         )
+        module.add_argument(
+            "--async-views",
+            action="store_true",
+            help="write the HTTP views as async def (for ASGI servers); the use cases "
+            "stay sync and are called through sync_to_async",
+        )
         service = sub.add_parser("service", help="a domain service in an existing module")
         service.add_argument("-n", "--name", required=True, help="service name, e.g. pricing")
         handler = sub.add_parser("handler", help="a delivery handler in an existing module")
@@ -78,6 +85,7 @@ class Command(BaseCommand):
                 result = scaffold.generate_module(
                     options["name"],
                     entity=options["entity"],
+                    async_views=options["async_views"],
                     # Its own label is no clash: --force regenerates an installed module.
                     installed_labels=[
                         config.label for config in apps.get_app_configs() if config.name != app
