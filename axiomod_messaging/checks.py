@@ -7,8 +7,11 @@
 * axiomod.E042: two handlers claim one topic in one group.
 * axiomod.E043: a group's ``topics`` lists a topic no handler of the group handles.
 * axiomod.E044: a serializer (the default or a handler's) cannot be loaded.
-* axiomod.E045: a handler is a coroutine function (``async def``); its messages would be
-  committed without ever being handled, so it is refused until async handlers exist.
+* axiomod.E045: a handler the runners cannot run: an async generator function (``async
+  def`` with ``yield``), whose body would never run. (``async def`` handlers are run by
+  the async runner; until 1.3 this check refused them.)
+* axiomod.W046: a group sets ``in_flight`` above 1 but has no ``async def`` handler: sync
+  handlers run one at a time per consumer, so the setting does nothing there.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from django.core.checks import CheckMessage, Error, register
+from django.core.checks import Warning as CheckWarning
 
 from axiomod.checks import TAG
 from axiomod.conf import settings
@@ -28,7 +32,7 @@ from .serializers import get_serializer
 
 @register(TAG)
 def check_kafka(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    messages = list(_async_handlers())
+    messages = list(_unsupported_handlers())
     kafka = settings.best_effort("kafka")
     if kafka is None:
         return messages
@@ -70,15 +74,15 @@ def _client_keys(kafka: Any) -> Iterator[CheckMessage]:
             yield Error(f"{target}: librdkafka refuses it: {problem}.", id="axiomod.E040")
 
 
-def _async_handlers() -> Iterator[CheckMessage]:
+def _unsupported_handlers() -> Iterator[CheckMessage]:
     for entry in registry:
-        if entry.is_async:
+        problem = entry.unsupported
+        if problem:
             yield Error(
-                f"Kafka handler {entry.name} (topic {entry.topic!r}) is a coroutine function: "
-                "axiomod_consume calls handlers synchronously, so its coroutine would never "
-                "run and its messages would be committed unhandled.",
-                hint="Write the handler as a plain def; call async code from it with "
-                "asgiref.sync.async_to_sync.",
+                f"Kafka handler {entry.name} (topic {entry.topic!r}, group {entry.group!r}) "
+                f"is {problem}.",
+                hint="Write it as a def or an async def function that handles the message "
+                "and returns.",
                 id="axiomod.E045",
             )
 
@@ -94,6 +98,14 @@ def _handlers(kafka: Any) -> Iterator[CheckMessage]:
         )
     for name, group in kafka.groups.items():
         handled = registry.for_group(name)
+        if group.in_flight > 1 and handled and not any(h.is_async for h in handled.values()):
+            yield CheckWarning(
+                f'AXIOMOD["kafka"]["groups"]["{name}"]["in_flight"] is {group.in_flight} but '
+                f"no handler of group {name!r} is async def: its sync handlers run one at a "
+                "time per consumer, so the setting has no effect.",
+                hint="Make the I/O-bound handlers async def, or raise concurrency instead.",
+                id="axiomod.W046",
+            )
         for topic in group.topics:
             if topic not in handled:
                 yield Error(

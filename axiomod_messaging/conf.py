@@ -68,6 +68,15 @@ class ConsumerGroupSettings(Section):
         min=1,
         max=10000,
     )
+    in_flight: int = setting(
+        1,
+        doc="Messages of different partitions one consumer handles at once, for groups "
+        "with ``async def`` handlers (never two of one partition: each partition keeps its "
+        "order). Raise it for I/O-bound handlers on topics with many partitions; sync-only "
+        "groups handle one at a time whatever it says (use ``concurrency``).",
+        min=1,
+        max=1000,
+    )
 
 
 @dataclasses.dataclass(frozen=True)

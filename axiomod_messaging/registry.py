@@ -43,13 +43,21 @@ class Handler:
 
     @property
     def is_async(self) -> bool:
-        """Whether calling it only makes a coroutine (``async def``), which nothing awaits.
-
-        The runner calls handlers from its own threads and takes a return for success:
-        a coroutine handler would have its messages committed unhandled. Until async
-        handlers are supported, the system checks (axiomod.E045) and the command refuse it.
-        """
+        """Whether calling it makes a coroutine (``async def``, or a partial or object
+        wrapping one): its group then runs on the async runner, which awaits it."""
         return is_coroutine_callable(self.func)
+
+    @property
+    def unsupported(self) -> str | None:
+        """Why the runners cannot run it, or None.
+
+        An async generator function (``async def`` with ``yield``) returns an async
+        iterator, not an awaitable: its body would never run, so it is refused
+        (axiomod.E045) rather than committed unhandled.
+        """
+        if inspect.isasyncgenfunction(_unwrapped(self.func)):
+            return "an async generator function (async def with yield): its body would never run"
+        return None
 
     @property
     def group(self) -> str:
@@ -117,7 +125,7 @@ def _unwrapped(func: Callable[..., Any]) -> Callable[..., Any]:
 def is_coroutine_callable(func: Callable[..., Any]) -> bool:
     """``async def`` functions, and partials or callable objects that wrap one."""
     func = _unwrapped(func)
-    if inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func):
+    if inspect.iscoroutinefunction(func):
         return True
     call = getattr(func, "__call__", None)  # noqa: B004  (an object's async __call__)
     return not inspect.isfunction(func) and inspect.iscoroutinefunction(call)
@@ -132,7 +140,8 @@ def handler(
 ) -> Callable[[F], F]:
     """Register the decorated function for ``topic`` in ``group``.
 
-    The function takes a :class:`~axiomod_messaging.message.Message`. Returning means
+    The function (``def`` or ``async def``) takes a
+    :class:`~axiomod_messaging.message.Message`. Returning means
     success (the offset may be committed); raising means a retry, and after the last try
     the dead-letter topic. Raise :class:`~axiomod_messaging.errors.PermanentError` to skip
     the retries. ``serializer`` overrides ``AXIOMOD["kafka"]["serializer"]``.

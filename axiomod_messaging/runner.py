@@ -11,6 +11,9 @@ The delivery guarantee is at-least-once, and this is where it is kept:
   its batch unhandled (it is fetched again by whoever owns the partition next), so a
   clean shutdown neither loses a message nor handles one twice.
 
+``async def`` handlers run on :class:`~axiomod_messaging.async_runner.AsyncConsumerRunner`,
+a subclass that keeps these rules with several messages (of different partitions) in flight.
+
 Why not django-kafka or faststream: both commit through librdkafka's auto-commit timer
 (or per batch), neither confirms the dead-letter write before moving past a message,
 and neither knows Django's connection handling; the loop itself is small.
@@ -84,6 +87,8 @@ class ConsumerRunner:
         self._ok: collections.Counter[str] = collections.Counter()  # handled, this batch
         self._durations = BatchedObservations()
         self._traced = is_configured()
+        self._warned_awaitable: set[str] = set()
+        self._next_commit = self._next_lag = 0.0
 
     # -- the loop ---------------------------------------------------------------------
 
@@ -120,7 +125,6 @@ class ConsumerRunner:
     def _loop(self) -> None:
         consumer = self.consumer
         handled = self._handled
-        next_commit = next_lag = time.monotonic()
         while not self.stop.is_set():
             batch = consumer.consume(self.batch_size, POLL_TIMEOUT)
             for raw in batch:
@@ -136,13 +140,17 @@ class ConsumerRunner:
                         self._commit(asynchronous=False)
             if batch:
                 self._end_of_batch()
-            now = time.monotonic()
-            if now >= next_commit:
-                self._commit(asynchronous=True)
-                next_commit = now + self.commit_interval
-            if now >= next_lag:
-                self._report_lag()
-                next_lag = now + LAG_INTERVAL
+            self._tick()
+
+    def _tick(self) -> None:
+        """Commit every ``commit_interval``; refresh the lag gauge every ``LAG_INTERVAL``."""
+        now = time.monotonic()
+        if now >= self._next_commit:
+            self._commit(asynchronous=True)
+            self._next_commit = now + self.commit_interval
+        if now >= self._next_lag:
+            self._report_lag()
+            self._next_lag = now + LAG_INTERVAL
 
     def _end_of_batch(self) -> None:
         """Per-batch bookkeeping, kept off the per-message path.
@@ -181,69 +189,101 @@ class ConsumerRunner:
         topic = raw.topic()
         started = time.perf_counter()
         if self._traced:
-            with _tracer.start_as_current_span(
-                f"{topic} process",
-                context=context_from_kafka(raw.headers()),
-                kind=trace.SpanKind.CONSUMER,
-                attributes={
-                    "messaging.system": "kafka",
-                    "messaging.operation.type": "process",
-                    "messaging.destination.name": topic,
-                    "messaging.consumer.group.name": self.group,
-                    "messaging.destination.partition.id": str(raw.partition()),
-                    "messaging.kafka.offset": raw.offset(),
-                },
-            ):
+            with self._span(raw):
                 done = self._tries(raw, topic)
         else:
             done = self._tries(raw, topic)
         self._durations.add(self.metrics.child("seconds", topic), time.perf_counter() - started)
         return done
 
-    def _tries(self, raw: Any, topic: str) -> bool:
+    def _span(self, raw: Any) -> Any:
+        """The CONSUMER span of one message, continuing the producer's trace."""
+        topic = raw.topic()
+        return _tracer.start_as_current_span(
+            f"{topic} process",
+            context=context_from_kafka(raw.headers()),
+            kind=trace.SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.operation.type": "process",
+                "messaging.destination.name": topic,
+                "messaging.consumer.group.name": self.group,
+                "messaging.destination.partition.id": str(raw.partition()),
+                "messaging.kafka.offset": raw.offset(),
+            },
+        )
+
+    def _decode(self, raw: Any, topic: str) -> Any:
         data = raw.value()
+        return None if data is None else self._serializers[topic].deserialize(data)
+
+    def _tries(self, raw: Any, topic: str) -> bool:
         try:
-            value = None if data is None else self._serializers[topic].deserialize(data)
+            value = self._decode(raw, topic)
         except Exception as exc:
             return self._dead_letter(raw, exc, attempts=0, outcome="invalid")
         func = self.handlers[topic].func
-        retry = self.retry
-        delay = retry.backoff_initial
+        delay = self.retry.backoff_initial
         attempt = 1
         while True:
             reset_pin()
             try:
                 result = func(Message(raw, value, self.group, attempt))
                 if inspect.isawaitable(result):
-                    _discard(result)
-                    raise PermanentError(
-                        f"handler {self.handlers[topic].name} returned an awaitable; "
-                        "async handlers are not supported"
-                    )
+                    self._await(topic, result)
             except Exception as exc:
                 error = exc
             else:
                 self._ok[topic] += 1
                 return True
             close_old_connections()  # a broken connection must not reach the next try
-            trace.get_current_span().record_exception(error)
-            if isinstance(error, PermanentError) or attempt >= retry.max_attempts:
+            if not self._try_again(raw, error, attempt, delay):
                 return self._dead_letter(raw, error, attempts=attempt, outcome="error")
-            self.metrics.child("retries", topic).inc()
-            logger.warning(
-                "handler of %s[%d]@%d failed (try %d of %d), retrying in %.2f s: %r",
-                topic,
-                raw.partition(),
-                raw.offset(),
-                attempt,
-                retry.max_attempts,
-                delay,
-                error,
-            )
             if self.stop.wait(delay):
                 return False
             attempt += 1
-            delay = min(delay * retry.multiplier, retry.backoff_max)
+            delay = self._next_delay(delay)
+
+    def _await(self, topic: str, awaitable: Any) -> None:
+        """Run the awaitable a plain ``def`` handler returned, to completion, on this thread.
+
+        A function that returns a coroutine looks synchronous to the registry, so its
+        group got this runner; asgiref's ``async_to_sync`` (what Django uses for the same
+        hop) runs it on a fresh event loop. Correct but one at a time: declared ``async
+        def``, the handler would get the async runner and ``in_flight``.
+        """
+        from asgiref.sync import async_to_sync
+
+        if topic not in self._warned_awaitable:
+            self._warned_awaitable.add(topic)
+            logger.warning(
+                "handler %s returned an awaitable: awaited with async_to_sync, one message "
+                "at a time; declare it async def to run it on the async runner",
+                self.handlers[topic].name,
+            )
+        async_to_sync(_awaited)(awaitable)
+
+    def _try_again(self, raw: Any, error: BaseException, attempt: int, delay: float) -> bool:
+        """Record a failed try; True when the message gets another after ``delay``."""
+        trace.get_current_span().record_exception(error)
+        retry = self.retry
+        if isinstance(error, PermanentError) or attempt >= retry.max_attempts:
+            return False
+        self.metrics.child("retries", raw.topic()).inc()
+        logger.warning(
+            "handler of %s[%d]@%d failed (try %d of %d), retrying in %.2f s: %r",
+            raw.topic(),
+            raw.partition(),
+            raw.offset(),
+            attempt,
+            retry.max_attempts,
+            delay,
+            error,
+        )
+        return True
+
+    def _next_delay(self, delay: float) -> float:
+        return min(delay * self.retry.multiplier, self.retry.backoff_max)
 
     def _dead_letter(self, raw: Any, error: BaseException, attempts: int, outcome: str) -> bool:
         """Move past a message that failed for good; False if a stop came first.
@@ -373,8 +413,5 @@ def _names(partitions: list) -> str:
     return ", ".join(f"{tp.topic}[{tp.partition}]" for tp in partitions) or "nothing"
 
 
-def _discard(awaitable: Any) -> None:
-    """Close a coroutine nobody will await (no "never awaited" warning, no leak)."""
-    close = getattr(awaitable, "close", None)
-    if callable(close):
-        close()
+async def _awaited(awaitable: Any) -> Any:
+    return await awaitable

@@ -1,12 +1,14 @@
 """Running consumer groups in one process, and stopping them cleanly on SIGTERM.
 
 Each consumer is a :class:`~axiomod_messaging.runner.ConsumerRunner` on its own thread
-(``concurrency`` per group), so a group's consumers share partitions like separate pods
-would. The main thread only waits: on the first SIGTERM or SIGINT it asks every runner
-to stop, gives them ``shutdown_timeout`` seconds to finish the message in hand, commit
-and close, and returns 0 if they all did. A second signal, or the deadline, ends the
-process at once with status 1: what was not committed is fetched again by the next
-consumer, which is what at-least-once allows.
+(``concurrency`` per group; an :class:`~axiomod_messaging.async_runner.AsyncConsumerRunner`,
+with an event loop on a second thread, for a group with ``async def`` handlers), so a
+group's consumers share partitions like separate pods would. The main thread only waits:
+on the first SIGTERM or SIGINT it asks every runner to stop, gives them
+``shutdown_timeout`` seconds to finish the messages in hand, commit and close, and returns
+0 if they all did. A second signal, or the deadline, ends the process at once with status
+1: what was not committed is fetched again by the next consumer, which is what
+at-least-once allows.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from .async_runner import AsyncConsumerRunner
 from .clients import group_settings, kafka_settings
 from .registry import Handler
 from .runner import ConsumerRunner
@@ -35,7 +38,7 @@ class Supervisor:
         self.stop = threading.Event()
         self.shutdown_timeout = kafka_settings().shutdown_timeout
         self.runners = [
-            ConsumerRunner(group, handlers, self.stop)
+            runner_class(handlers)(group, handlers, self.stop)
             for group, handlers in plan.items()
             for _ in range(group_settings(group).concurrency)
         ]
@@ -98,6 +101,17 @@ class Supervisor:
         return self.wait()
 
 
+def runner_class(handlers: Mapping[str, Handler]) -> type[ConsumerRunner]:
+    """The async runner for a group with an ``async def`` handler, else the sync one.
+
+    A group that mixes both runs on the async runner, its sync handlers through asgiref's
+    ``sync_to_async`` (so they never block the event loop).
+    """
+    if any(entry.is_async for entry in handlers.values()):
+        return AsyncConsumerRunner
+    return ConsumerRunner
+
+
 def build_plan(
     groups: list[str] | None = None, topics: list[str] | None = None
 ) -> dict[str, dict[str, Handler]]:
@@ -126,12 +140,13 @@ def build_plan(
         missing = [t for t in wanted if t not in handlers]
         if missing:
             raise ValueError(f"group {group!r} has no handler for {', '.join(missing)}")
-        coroutines = [handlers[t].name for t in wanted if handlers[t].is_async]
-        if coroutines:  # reached with --skip-checks only: axiomod.E045 reports it first
-            raise ValueError(
-                f"group {group!r}: async def handlers are not supported (their messages "
-                f"would be committed unhandled): {', '.join(coroutines)}"
-            )
+        refused = [
+            f"{handlers[t].name} is {handlers[t].unsupported}"
+            for t in wanted
+            if handlers[t].unsupported
+        ]
+        if refused:  # reached with --skip-checks only: axiomod.E045 reports it first
+            raise ValueError(f"group {group!r}: {'; '.join(refused)}")
         if wanted:
             plan[group] = {topic: handlers[topic] for topic in wanted}
     if not plan:

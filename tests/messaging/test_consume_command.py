@@ -2,12 +2,16 @@
 
 Each test runs the command as a subprocess of the test project (its handler records every
 message it handles to a file) and checks what was handled, what was committed and what
-reached the dead-letter topic.
+reached the dead-letter topic. The guarantee tests run twice (``kind``): with the plain
+``def`` handler (the sync runner) and with its ``async def`` twin on the async runner with
+4 messages in flight; a message's planned ``sleep`` is multiplied by the messages in
+flight, so both variants take about as long.
 """
 
 from __future__ import annotations
 
 import collections
+from dataclasses import dataclass
 
 import pytest
 
@@ -23,8 +27,32 @@ from .consumers import (
 pytestmark = pytest.mark.integration
 
 
+@dataclass(frozen=True)
+class Kind:
+    """Which handler the consumer processes of a test run, and how many in flight."""
+
+    name: str
+    in_flight: int = 1
+
+    @property
+    def env(self) -> dict[str, str]:
+        if self.name == "sync":
+            return {}
+        return {"AXIOMOD_TEST_ASYNC_HANDLER": "def", "AXIOMOD_TEST_IN_FLIGHT": str(self.in_flight)}
+
+
+KINDS = {"sync": Kind("sync"), "async": Kind("async", in_flight=4)}
+both_kinds = pytest.mark.parametrize("kind", list(KINDS), indirect=True)
+
+
 @pytest.fixture
-def consumer(kafka_broker, tmp_path):
+def kind(request) -> Kind:
+    """The handler kind: ``sync`` unless a test is parametrized with ``both_kinds``."""
+    return KINDS[getattr(request, "param", "sync")]
+
+
+@pytest.fixture
+def consumer(kafka_broker, tmp_path, kind):
     """``consumer(topic, group, **env)`` -> a not yet started ConsumerProcess."""
     made: list[ConsumerProcess] = []
 
@@ -35,7 +63,7 @@ def consumer(kafka_broker, tmp_path):
             group,
             tmp_path / "handled.jsonl",
             tmp_path / f"consumer-{len(made)}.log",
-            env=env,
+            env={**kind.env, **env},
             args=args,
         )
         made.append(process)
@@ -46,6 +74,7 @@ def consumer(kafka_broker, tmp_path):
         process.__exit__()
 
 
+@both_kinds
 def test_retries_then_dead_letters_with_the_reason(kafka_broker, consumer, tmp_path):
     topic = kafka_broker.create_topic(partitions=1)
     produce(
@@ -93,11 +122,13 @@ def test_retries_then_dead_letters_with_the_reason(kafka_broker, consumer, tmp_p
     assert handled_numbers(tmp_path / "handled.jsonl") == {1: 1, 4: 1, 5: 1}
 
 
-def test_kill_9_mid_stream_loses_nothing(kafka_broker, consumer, tmp_path):
+@both_kinds
+def test_kill_9_mid_stream_loses_nothing(kafka_broker, consumer, tmp_path, kind):
     """Offsets are committed only after success: a hard kill costs repeats, never losses."""
     topic = kafka_broker.create_topic(partitions=2)
     total = 300
-    produce(kafka_broker, topic, [{"n": n, "sleep": 0.01} for n in range(total)], partitions=2)
+    sleep = 0.01 * kind.in_flight
+    produce(kafka_broker, topic, [{"n": n, "sleep": sleep} for n in range(total)], partitions=2)
     record = tmp_path / "handled.jsonl"
 
     first = consumer(topic, "kill-group", AXIOMOD_TEST_COMMIT_INTERVAL="0.2").start()
@@ -116,10 +147,14 @@ def test_kill_9_mid_stream_loses_nothing(kafka_broker, consumer, tmp_path):
     assert repeated <= handled_before_kill
 
 
-def test_sigterm_mid_stream_finishes_commits_and_repeats_nothing(kafka_broker, consumer, tmp_path):
+@both_kinds
+def test_sigterm_mid_stream_finishes_commits_and_repeats_nothing(
+    kafka_broker, consumer, tmp_path, kind
+):
     topic = kafka_broker.create_topic(partitions=2)
     total = 200
-    produce(kafka_broker, topic, [{"n": n, "sleep": 0.02} for n in range(total)], partitions=2)
+    sleep = 0.02 * kind.in_flight
+    produce(kafka_broker, topic, [{"n": n, "sleep": sleep} for n in range(total)], partitions=2)
     record = tmp_path / "handled.jsonl"
 
     # No periodic commits: only the commit at shutdown can prevent repeats here.
@@ -138,10 +173,12 @@ def test_sigterm_mid_stream_finishes_commits_and_repeats_nothing(kafka_broker, c
     assert [n for n, c in counts.items() if c > 1] == []
 
 
-def test_two_consumers_share_partitions_through_rebalances(kafka_broker, consumer, tmp_path):
+@both_kinds
+def test_two_consumers_share_partitions_through_rebalances(kafka_broker, consumer, tmp_path, kind):
     topic = kafka_broker.create_topic(partitions=4)
     total = 400
-    produce(kafka_broker, topic, [{"n": n, "sleep": 0.01} for n in range(total)], partitions=4)
+    sleep = 0.01 * kind.in_flight
+    produce(kafka_broker, topic, [{"n": n, "sleep": sleep} for n in range(total)], partitions=4)
     record = tmp_path / "handled.jsonl"
 
     # No periodic commits: only the commits on revoke can prevent repeats here.
@@ -175,6 +212,7 @@ def test_concurrency_runs_consumers_as_threads_of_one_process(kafka_broker, cons
     assert len({r["thread"] for r in found}) == 2
 
 
+@both_kinds
 def test_trace_continues_from_the_producer(kafka_broker, consumer, tmp_path, otlp_receiver):
     topic = kafka_broker.create_topic(partitions=1)
     trace_id, parent_id = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
@@ -217,37 +255,39 @@ def test_a_consumer_that_cannot_start_fails_the_command(kafka_broker, consumer, 
     assert "consumer of group bad-group could not start" in unchecked.log()
 
 
-def test_an_async_def_handler_is_refused_before_anything_is_committed(
+def test_an_async_generator_handler_is_refused_before_anything_is_committed(
     kafka_broker, consumer, tmp_path
 ):
     topic = kafka_broker.create_topic(partitions=1)
     produce(kafka_broker, topic, [{"n": n} for n in range(5)])
-    checked = consumer(topic, "async-group", AXIOMOD_TEST_ASYNC_HANDLER="def").start()
+    checked = consumer(topic, "agen-group", AXIOMOD_TEST_ASYNC_HANDLER="generator").start()
     assert checked.wait(60) == 1
     assert "axiomod.E045" in checked.log()
-    assert "record_async (topic" in checked.log()
+    assert "yields (topic" in checked.log()
     unchecked = consumer(
-        topic, "async-group", args=("--skip-checks",), AXIOMOD_TEST_ASYNC_HANDLER="def"
+        topic, "agen-group", args=("--skip-checks",), AXIOMOD_TEST_ASYNC_HANDLER="generator"
     ).start()
     assert unchecked.wait(60) == 1
-    assert "async def handlers are not supported" in unchecked.log()
+    assert "is an async generator function" in unchecked.log()
     # Nothing was committed: the group's first real consumer gets every message.
-    with consumer(topic, "async-group") as process:
+    with consumer(topic, "agen-group") as process:
         wait_for_records(tmp_path / "handled.jsonl", lambda r: len(r) == 5, [process])
     assert handled_numbers(tmp_path / "handled.jsonl") == collections.Counter(range(5))
 
 
-def test_a_handler_returning_a_coroutine_dead_letters_instead_of_committing(
-    kafka_broker, consumer, tmp_path
-):
+def test_a_handler_returning_a_coroutine_is_awaited_and_committed(kafka_broker, consumer, tmp_path):
+    """A plain def that returns a coroutine gets the sync runner, which awaits it."""
     topic = kafka_broker.create_topic(partitions=1)
-    produce(kafka_broker, topic, [{"n": 1}, {"n": 2}])
+    produce(kafka_broker, topic, [{"n": 1}, {"n": 2, "fail": 1}])
+    record = tmp_path / "handled.jsonl"
     with consumer(topic, "returns-group", AXIOMOD_TEST_ASYNC_HANDLER="returns") as process:
-        process.wait_for_log(f"{topic}[0]@1 sent to {topic}.dlq")
-        dead = consume_all(kafka_broker, f"{topic}.dlq", 2)
-    headers = [dict(m.headers()) for m in dead]
-    assert {h["x-axiomod-error-type"] for h in headers} == {
-        b"axiomod_messaging.errors.PermanentError"
-    }
-    assert b"returned an awaitable" in headers[0]["x-axiomod-error-message"]
-    assert records(tmp_path / "handled.jsonl") == []  # the coroutine never ran
+        wait_for_records(record, lambda r: len(r) == 2, [process])
+        assert process.terminate() == 0, process.log()
+    assert "returned an awaitable: awaited with async_to_sync" in process.log()
+    assert [(r["n"], r["attempt"]) for r in records(record)] == [(1, 1), (2, 2)]
+    # Committed: the group's next consumer handles only what is new.
+    produce(kafka_broker, topic, [{"n": 3}])
+    with consumer(topic, "returns-group", AXIOMOD_TEST_ASYNC_HANDLER="returns") as again:
+        wait_for_records(record, lambda r: len(r) == 3, [again])
+        assert again.terminate() == 0, again.log()
+    assert handled_numbers(record) == {1: 1, 2: 1, 3: 1}

@@ -43,6 +43,7 @@ AXIOMOD = {
             GROUP: {
                 "batch_size": int(os.environ.get("AXIOMOD_TEST_BATCH_SIZE", "100")),
                 "concurrency": int(os.environ.get("AXIOMOD_TEST_CONCURRENCY", "1")),
+                "in_flight": int(os.environ.get("AXIOMOD_TEST_IN_FLIGHT", "1")),
             }
         },
     },
