@@ -11,21 +11,42 @@ class MetricsConfig(AxiomodAppConfig):
     def ready(self) -> None:
         super().ready()
         from axiomod import instruments
-        from axiomod.signals import serving_started
 
         from . import checks, registry  # noqa: F401  (checks registers the system checks)
 
         # The kernel's and the apps' instruments are created through this app's registry.
         instruments.set_backend(registry)
 
-        from .exposition import start_metrics_server
-
-        def start_port(**kwargs: object) -> None:
-            start_metrics_server(owner=f"{kwargs.get('sender')} process")
-
-        serving_started.connect(start_port, weak=False, dispatch_uid="axiomod_metrics.port")
+        self._connect_serving()
         self._record_gc()
         self._connect_celery()
+
+    def _connect_serving(self) -> None:
+        """A serving process starts the metrics port; one that stops gives it up.
+
+        On ``serving_started``: the port (:func:`~.exposition.start_metrics_server`), and,
+        outside multiprocess mode, a warning in any child this process forks later
+        (:func:`~.workers.warn_if_forked_while_single_process`). On ``serving_stopped``
+        (the ASGI lifespan shutdown): the port goes to another worker, and this process's
+        live gauges are dropped (:func:`~.multiprocess.mark_stopped`), as gunicorn's
+        ``child_exit`` hook does for its workers.
+        """
+        from axiomod.signals import serving_started, serving_stopped
+
+        from .exposition import start_metrics_server, stop_metrics_server
+        from .multiprocess import mark_stopped
+        from .workers import warn_if_forked_while_single_process
+
+        def started(**kwargs: object) -> None:
+            start_metrics_server(owner=f"{kwargs.get('sender')} process")
+            warn_if_forked_while_single_process()
+
+        def stopped(**kwargs: object) -> None:
+            stop_metrics_server()
+            mark_stopped()
+
+        serving_started.connect(started, weak=False, dispatch_uid="axiomod_metrics.port")
+        serving_stopped.connect(stopped, weak=False, dispatch_uid="axiomod_metrics.stopped")
 
     def _record_gc(self) -> None:
         """Multiprocess mode: each worker records its GC figures for the scrape (process.py).

@@ -18,11 +18,9 @@ on the directory (shared and exclusive) so a scrape never sees a half-moved work
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import glob
 import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry
@@ -30,6 +28,7 @@ from prometheus_client.mmap_dict import MmapedDict
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
 from . import process
+from .workers import locked as _locked
 
 __all__ = [
     "ENV",
@@ -39,13 +38,13 @@ __all__ = [
     "is_enabled",
     "live_pids",
     "mark_dead",
+    "mark_stopped",
     "prepare_directory",
     "scrape_registry",
 ]
 
 ENV = "PROMETHEUS_MULTIPROC_DIR"
 ARCHIVE = "archive"
-_LOCK_FILE = ".axiomod.lock"
 # mmap keys are JSON lists that start with the metric name (prometheus_client's mmap_key).
 _PER_PROCESS_KEY = '["' + process.INTERNAL_PREFIX
 
@@ -56,16 +55,6 @@ def directory() -> str | None:
 
 def is_enabled() -> bool:
     return directory() is not None
-
-
-@contextlib.contextmanager
-def _locked(path: str, exclusive: bool) -> Iterator[None]:
-    with open(os.path.join(path, _LOCK_FILE), "a+b") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _alive(pid: int) -> bool:
@@ -175,6 +164,20 @@ def mark_dead(pid: int, path: str | None = None) -> None:
         return
     mark_process_dead(pid, path)
     compact(path)
+
+
+def mark_stopped() -> None:
+    """This process stops serving (``serving_stopped``): drop its live gauges now.
+
+    Under gunicorn the master does it in ``child_exit``; uvicorn's supervisor runs no code
+    of ours, so a worker does it for itself as it stops cleanly. Its other files stay
+    until a scrape finds the process gone and folds them into the archive (a killed
+    worker's live gauges go the same way, at that scrape). Its in-progress and health
+    gauges (``livesum``, ``livemostrecent``) would otherwise count until then.
+    """
+    path = directory()
+    if path and os.path.isdir(path):
+        mark_process_dead(os.getpid(), path)
 
 
 def prepare_directory(path: str | None = None) -> str | None:

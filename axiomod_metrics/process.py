@@ -38,6 +38,8 @@ from typing import Any
 from prometheus_client import Counter, ProcessCollector
 from prometheus_client.metrics_core import Metric
 
+from .workers import SUPERVISOR_ENV
+
 __all__ = [
     "FLUSH_INTERVAL",
     "INTERNAL_PREFIX",
@@ -191,12 +193,13 @@ def flush() -> None:
 
 
 def master_pid() -> int | None:
-    """The gunicorn master's pid, if this process is the master or one of its workers."""
-    value = os.environ.get(MASTER_ENV, "")
-    if not value.isdigit():
-        return None
-    pid = int(value)
-    return pid if pid in (os.getpid(), os.getppid()) else None
+    """The gunicorn master's pid, if this process is the master or one of its workers;
+    else the supervisor of workers switched by :mod:`.workers` (uvicorn's), likewise."""
+    for env in (MASTER_ENV, SUPERVISOR_ENV):
+        value = os.environ.get(env, "")
+        if value.isdigit() and int(value) in (os.getpid(), os.getppid()):
+            return int(value)
+    return None
 
 
 class ProcessMetrics:

@@ -12,9 +12,13 @@ from django.core.handlers.wsgi import WSGIHandler
 
 from axiomod.process.startup import ensure_valid_configuration_to_serve
 from axiomod.signals import serving_started
+from axiomod_metrics.workers import enable_for_this_worker
 
 
 def get_wsgi_application() -> WSGIHandler:
+    # Before django.setup() imports prometheus_client: uvicorn/hypercorn workers and
+    # gunicorn without axiomod.gunicorn_config share one multiprocess directory.
+    enable_for_this_worker()
     django.setup(set_prefix=False)
     ensure_valid_configuration_to_serve()
     handler = WSGIHandler()
