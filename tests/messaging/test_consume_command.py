@@ -11,6 +11,7 @@ flight, so both variants take about as long.
 from __future__ import annotations
 
 import collections
+import itertools
 from dataclasses import dataclass
 
 import pytest
@@ -291,3 +292,94 @@ def test_a_handler_returning_a_coroutine_is_awaited_and_committed(kafka_broker, 
         wait_for_records(record, lambda r: len(r) == 3, [again])
         assert again.terminate() == 0, again.log()
     assert handled_numbers(record) == {1: 1, 2: 1, 3: 1}
+
+
+# -- async handlers only ------------------------------------------------------------------
+
+
+def test_async_handlers_overlap_across_partitions_and_keep_each_partition_in_order(
+    kafka_broker, consumer, tmp_path
+):
+    topic = kafka_broker.create_topic(partitions=4)
+    total = 48
+    produce(kafka_broker, topic, [{"n": n, "sleep": 0.05} for n in range(total)], partitions=4)
+    record = tmp_path / "handled.jsonl"
+    # A buffer of 8 and 4 in flight: a partition may hold 2 of the 8 before it is paused.
+    process = consumer(
+        topic,
+        "overlap-group",
+        AXIOMOD_TEST_ASYNC_HANDLER="def",
+        AXIOMOD_TEST_IN_FLIGHT="4",
+        AXIOMOD_TEST_BATCH_SIZE="8",
+    ).start()
+    handled = wait_for_records(record, lambda r: len(r) >= total, [process])
+    assert process.terminate() == 0, process.log()
+    assert handled_numbers(record) == collections.Counter(range(total))
+    assert {r["thread"] for r in handled} == {"kafka-overlap-group-0-loop"}
+    # Several partitions were in flight at once, never more than in_flight.
+    assert 2 <= max(r["active"] for r in handled) <= 4
+    by_partition = collections.defaultdict(list)
+    for entry in handled:  # in the order they finished
+        by_partition[entry["partition"]].append(entry)
+    assert len(by_partition) == 4
+    for entries in by_partition.values():
+        offsets = [e["offset"] for e in entries]
+        assert offsets == sorted(offsets)  # each partition in order...
+        for before, after in itertools.pairwise(entries):
+            assert before["ended"] <= after["started"]  # ...one message at a time
+
+
+def test_sigterm_during_an_await_finishes_the_messages_in_flight(kafka_broker, consumer, tmp_path):
+    topic = kafka_broker.create_topic(partitions=4)
+    total = 16
+    produce(kafka_broker, topic, [{"n": n, "sleep": 0.5} for n in range(total)], partitions=4)
+    record, started = tmp_path / "handled.jsonl", tmp_path / "started.jsonl"
+    env = {
+        "AXIOMOD_TEST_ASYNC_HANDLER": "def",
+        "AXIOMOD_TEST_IN_FLIGHT": "4",
+        "AXIOMOD_TEST_STARTED": str(started),
+        "AXIOMOD_TEST_COMMIT_INTERVAL": "600",  # only the commit at shutdown counts
+    }
+    first = consumer(topic, "await-group", **env).start()
+    wait_for_records(started, lambda r: len(r) >= 2, [first])
+    assert first.terminate(timeout=20) == 0, first.log()
+    # Every message that had started (each awaiting its 0.5 s sleep) finished before the exit.
+    begun = {r["n"] for r in records(started)}
+    assert begun == {r["n"] for r in records(record)}
+    assert len(begun) < total, "the test needs the stop to come mid-stream"
+
+    second = consumer(topic, "await-group", **env).start()
+    wait_for_records(record, lambda r: len(r) >= total, [second])
+    assert second.terminate() == 0, second.log()
+    assert handled_numbers(record) == collections.Counter(range(total))  # none twice
+
+
+def test_sync_and_async_handlers_in_one_project(kafka_broker, consumer, tmp_path):
+    """Group ``mixed`` has an async and a sync handler; ``mixed-sync`` only the sync one."""
+    topic = kafka_broker.create_topic(partitions=2)
+    other = kafka_broker.create_topic(partitions=2)
+    produce(kafka_broker, topic, [{"n": n} for n in range(10)], partitions=2)
+    produce(kafka_broker, other, [{"n": 100 + n} for n in range(10)], partitions=2)
+    process = consumer(
+        topic,
+        "mixed",
+        AXIOMOD_TEST_ASYNC_HANDLER="def",
+        AXIOMOD_TEST_IN_FLIGHT="2",
+        AXIOMOD_TEST_MIXED_TOPIC=other,
+    ).start()
+    handled = wait_for_records(tmp_path / "handled.jsonl", lambda r: len(r) >= 30, [process])
+    assert process.terminate() == 0, process.log()
+    seen = collections.Counter((r["group"], r["topic"], r["kind"]) for r in handled)
+    assert seen == {
+        ("mixed", topic, "async"): 10,
+        ("mixed", other, "sync"): 10,
+        ("mixed-sync", other, "sync"): 10,
+    }
+    threads = collections.defaultdict(set)
+    for r in handled:
+        threads[(r["group"], r["kind"])].add(r["thread"])
+    # The async handler on the group's event loop; the mixed group's sync handler off it
+    # (asgiref's sync_to_async thread); the sync-only group on its consumer thread.
+    assert threads[("mixed", "async")] == {"kafka-mixed-0-loop"}
+    assert not any(t.endswith("-loop") for t in threads[("mixed", "sync")])
+    assert threads[("mixed-sync", "sync")] == {"kafka-mixed-sync-1"}

@@ -14,6 +14,7 @@ from axiomod_messaging import DeserializationError, Message, handler
 from axiomod_messaging.checks import check_kafka
 from axiomod_messaging.clients import consumer_config, invalid_keys, producer_config
 from axiomod_messaging.registry import HandlerRegistry, is_coroutine_callable
+from axiomod_messaging.runner import ConsumerRunner
 from axiomod_messaging.serializers import BytesSerializer, JSONSerializer, get_serializer
 from axiomod_messaging.supervisor import build_plan
 
@@ -220,32 +221,62 @@ class AsyncCallable:
 async def coroutine_handler(message): ...
 
 
+async def generator_handler(message):
+    yield message
+
+
+def plain_handler(message): ...
+
+
 @pytest.mark.parametrize(
     "func",
     [coroutine_handler, functools.partial(coroutine_handler), AsyncCallable()],
     ids=["async-def", "partial", "async-call"],
 )
-def test_checks_refuse_coroutine_handlers(kafka, func):
+def test_coroutine_handlers_pass_the_checks_and_get_the_async_runner(kafka, func):
+    from axiomod_messaging.async_runner import AsyncConsumerRunner
     from axiomod_messaging.registry import registry
+    from axiomod_messaging.supervisor import runner_class
 
     kafka()
     handler("invoices.async", group="async-group")(func)
+    handler("invoices.sync", group="async-group")(plain_handler)  # a mixed group
     try:
-        ids = {m.id: m.msg for m in check_kafka()}
-        with pytest.raises(ValueError, match="async def handlers are not supported"):
-            build_plan(["async-group"])
+        assert check_kafka() == []
+        plan = build_plan(["async-group"])
     finally:
         registry.unregister(func)
-    assert "is a coroutine function" in ids["axiomod.E045"]
-    assert "'invoices.async'" in ids["axiomod.E045"]
+        registry.unregister(plain_handler)
+    assert runner_class(plan["async-group"]) is AsyncConsumerRunner
+    assert runner_class({"t": plan["async-group"]["invoices.sync"]}) is ConsumerRunner
+
+
+def test_checks_refuse_async_generator_handlers(kafka):
+    from axiomod_messaging.registry import registry
+
+    kafka()
+    handler("invoices.agen", group="agen-group")(generator_handler)
+    try:
+        ids = {m.id: m.msg for m in check_kafka()}
+        with pytest.raises(ValueError, match="is an async generator function"):
+            build_plan(["agen-group"])
+    finally:
+        registry.unregister(generator_handler)
+    assert "generator_handler (topic 'invoices.agen', group 'agen-group')" in ids["axiomod.E045"]
     assert not check_kafka()
+
+
+def test_in_flight_on_a_sync_only_group_is_a_warning(kafka):
+    kafka(groups={"invoices-billing": {"in_flight": 8}})
+    ((message,),) = [[m for m in check_kafka() if m.id == "axiomod.W046"]]
+    assert message.msg.startswith('AXIOMOD["kafka"]["groups"]["invoices-billing"]["in_flight"]')
 
 
 def test_sync_handlers_and_sync_callables_are_not_coroutines():
     class SyncCallable:
         def __call__(self, message): ...
 
-    for func in (lambda m: None, SyncCallable(), functools.partial(print)):
+    for func in (lambda m: None, SyncCallable(), functools.partial(print), generator_handler):
         assert not is_coroutine_callable(func)
 
 
@@ -287,7 +318,6 @@ def test_without_dead_letters_a_failed_message_is_dropped_loudly(kafka, caplog):
     from prometheus_client import REGISTRY
 
     from axiomod_messaging.registry import Handler
-    from axiomod_messaging.runner import ConsumerRunner
 
     kafka(dead_letter=False)
 
