@@ -5,7 +5,10 @@ and load balancers take a few seconds to notice; a process that stops accepting 
 drops the requests still routed to it. So on SIGTERM ``/ready`` answers 503 while
 ``/live`` stays 200 and requests are still served; after ``drain_seconds`` the server's
 own graceful shutdown runs. For gunicorn the hook is in ``axiomod.gunicorn_config``
-(``post_worker_init``); other servers get :func:`install_signal_handler`.
+(``post_worker_init``); under ASGI servers :mod:`axiomod.asgi` installs it again at the
+lifespan startup, once the server has set its own handlers (gunicorn's uvicorn worker
+sets them after loading the application, replacing the one installed then); other
+servers get :func:`install_signal_handler`.
 """
 
 from __future__ import annotations
@@ -78,22 +81,30 @@ def install_signal_handler(then: Callable[[int, Any], Any] | None = None) -> boo
         timer.start()
 
     signal.signal(signal.SIGTERM, on_sigterm)
+    global _handler
+    _handler = on_sigterm
     return True
 
 
 _installed_in: int | None = None
+#: The SIGTERM handler :func:`install_signal_handler` installed last.
+_handler: Callable[[int, Any], Any] | None = None
 
 
 def install_for_this_process() -> bool:
-    """Install the draining handler once per process (serving_started, gunicorn hook).
+    """Install the draining handler once per process (serving_started, gunicorn hook,
+    ASGI lifespan startup), or again when the server has replaced it since.
 
     gunicorn sets its workers' handlers before it loads the application, so the handler
     installed when the WSGI application loads wraps gunicorn's own graceful exit. With
     ``--preload`` the application loads in the master instead, and
-    ``axiomod.gunicorn_config.post_worker_init`` installs it in each worker.
+    ``axiomod.gunicorn_config.post_worker_init`` installs it in each worker. gunicorn's
+    uvicorn worker (``uvicorn_worker.UvicornWorker``) sets uvicorn's handlers only after
+    both, when its server starts: the ASGI lifespan startup installs it again then, in
+    front of uvicorn's.
     """
     global _installed_in
-    if _installed_in == os.getpid():
+    if _installed_in == os.getpid() and signal.getsignal(signal.SIGTERM) is _handler:
         return True
     if install_signal_handler():
         _installed_in = os.getpid()
