@@ -1,5 +1,6 @@
-"""Fixtures of the ASGI server tests: one migrated SQLite database for the package, and a
-module-scoped OTLP receiver for a module that shares one server."""
+"""Fixtures of the ASGI server tests: one migrated SQLite database, and one uvicorn of the
+example (default parser, httptools; DEBUG on; tracing to an OTLP receiver) shared by the
+modules that need no server of their own."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from axiomod.testing.pytest_plugin import require_extra
-from tests.servers import manage
+from tests.asgi.servers import tracing_env, uvicorn
+from tests.servers import ServerProcess, manage
 
 
 @pytest.fixture(scope="package")
@@ -21,10 +23,22 @@ def asgi_var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return var
 
 
-@pytest.fixture(scope="module")
-def module_otlp_receiver(request: pytest.FixtureRequest) -> Iterator:
-    """An OTLP receiver (``axiomod.testing.otlp``) for every test of a module."""
+@pytest.fixture(scope="package")
+def shared_otlp_receiver(request: pytest.FixtureRequest) -> Iterator:
+    """The OTLP receiver (``axiomod.testing.otlp``) :func:`shared_uvicorn` exports to."""
     otlp = require_extra(request, "axiomod.testing.otlp", "tracing")
     receiver = otlp.OtlpReceiver().start()
     yield receiver
     receiver.stop()
+
+
+@pytest.fixture(scope="package")
+def shared_uvicorn(
+    asgi_var_dir: Path, shared_otlp_receiver, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServerProcess]:
+    """``uvicorn example.asgi:application`` with ``tests.asgi.settings``, every span exported
+    to :func:`shared_otlp_receiver` within 0.1 s."""
+    log = tmp_path_factory.mktemp("uvicorn") / "uvicorn.log"
+    env = {"AXIOMOD_VAR_DIR": str(asgi_var_dir), **tracing_env(shared_otlp_receiver)}
+    with uvicorn(env, log) as server:
+        yield server

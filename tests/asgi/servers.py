@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping, Sequence
@@ -18,7 +19,15 @@ from pathlib import Path
 
 from tests.servers import BIN, ServerProcess, free_port
 
-__all__ = ["gunicorn_uvicorn", "status", "terminate", "tracing_env", "uvicorn", "wait"]
+__all__ = [
+    "gunicorn_uvicorn",
+    "status",
+    "terminate",
+    "tracing_env",
+    "uvicorn",
+    "wait",
+    "wait_for_log",
+]
 
 SETTINGS = "tests.asgi.settings"
 
@@ -73,6 +82,16 @@ def wait(server: ServerProcess, timeout: float = 30) -> int:
         server.stop(timeout=1)
         message = f"server still running {timeout} s after SIGTERM:\n{server.log()}"
         raise AssertionError(message) from None
+
+
+def wait_for_log(server: ServerProcess, text: str, count: int, timeout: float = 60) -> None:
+    """Wait until ``text`` is in the server's log ``count`` times (every worker started, say)."""
+    assert server.log_path is not None
+    deadline = time.monotonic() + timeout
+    while server.log_path.read_text(errors="replace").count(text) < count:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{text!r} not {count} times in the log:\n{server.log()}")
+        time.sleep(0.1)
 
 
 def status(server: ServerProcess, path: str) -> int:

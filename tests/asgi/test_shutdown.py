@@ -18,7 +18,15 @@ from pathlib import Path
 import pytest
 
 from tests.asgi.apps import STOPPED_LINE
-from tests.asgi.servers import gunicorn_uvicorn, status, terminate, tracing_env, uvicorn, wait
+from tests.asgi.servers import (
+    gunicorn_uvicorn,
+    status,
+    terminate,
+    tracing_env,
+    uvicorn,
+    wait,
+    wait_for_log,
+)
 from tests.servers import ServerProcess
 
 pytestmark = pytest.mark.integration
@@ -60,6 +68,9 @@ def test_sigterm_drains_then_the_lifespan_shutdown_flushes_the_spans(
     }
     server = make(env, tmp_path / "server.log").start()
     try:
+        # Every worker, not only the first to answer: one still loading the application
+        # when SIGTERM comes has no drain handler yet and stops at once.
+        wait_for_log(server, "Application startup complete.", workers)
         assert server.request("GET", "/asgi/awaits/7/").status == 200
         path_7 = lambda s: s.kind == SERVER and s.attributes.get("url.path") == "/asgi/awaits/7/"  # noqa: E731
         assert not otlp_receiver.wait_for(path_7, 0)  # still in the batch

@@ -5,13 +5,13 @@ parent across awaits and between concurrent requests."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from axiomod.testing.otlp import OtlpReceiver, ReceivedSpan
-from tests.asgi.servers import tracing_env, uvicorn
+from tests.asgi.servers import uvicorn
 from tests.servers import ServerProcess
 
 pytestmark = pytest.mark.integration
@@ -21,12 +21,9 @@ SERVER, CLIENT = 2, 3
 ADAPTED = "handler adapted for"  # Django's "(A)synchronous handler adapted for %s."
 
 
-@pytest.fixture(scope="module")
-def server(asgi_var_dir, module_otlp_receiver, tmp_path_factory) -> Iterator[ServerProcess]:
-    log = tmp_path_factory.mktemp("uvicorn") / "uvicorn.log"
-    env = {"AXIOMOD_VAR_DIR": str(asgi_var_dir), **tracing_env(module_otlp_receiver)}
-    with uvicorn(env, log) as server:
-        yield server
+@pytest.fixture
+def server(shared_uvicorn) -> ServerProcess:
+    return shared_uvicorn
 
 
 def full_log(server: ServerProcess) -> str:
@@ -76,7 +73,7 @@ def wait_for_count(
 
 
 def test_spans_keep_their_parent_across_awaits_and_between_concurrent_requests(
-    server, module_otlp_receiver
+    server, shared_otlp_receiver
 ):
     size = 6
     numbers = range(1000, 1000 + size)
@@ -92,12 +89,12 @@ def test_spans_keep_their_parent_across_awaits_and_between_concurrent_requests(
 
     paths = {f"/asgi/awaits/{n}/": n for n in numbers}
     roots = wait_for_count(
-        module_otlp_receiver,
+        shared_otlp_receiver,
         lambda s: s.kind == SERVER and s.attributes.get("url.path") in paths,
         size,
     )
     assert len(roots) == size, roots
-    spans = module_otlp_receiver.wait_for(lambda s: True, 0)
+    spans = shared_otlp_receiver.wait_for(lambda s: True, 0)
     for root in roots:
         children = [s for s in spans if s.parent_span_id == root.span_id]
         manual = [s for s in children if s.name == "after awaits"]
