@@ -24,12 +24,14 @@ the thread that polls, the lag gauge). It hands each fetched batch to the **loop
 which runs one asyncio event loop: a worker task per partition with queued messages takes
 them one at a time, each holding one of K slots (an ``asyncio.Semaphore``) while it runs
 the handler. Each finished message comes back on a ``queue.SimpleQueue`` with the offset
-to record. The consumer thread fetches only while fewer than ``max(batch_size, in_flight)``
-messages are outstanding (refilling when half are done), and pauses a partition that
-holds more than its share of them (``capacity / in_flight``, resumed at half), because
-librdkafka returns fetched messages a partition's chunk at a time: without pausing, one
-busy partition would fill the buffer and the other K - 1 slots would stay empty. A
-message fetched again after a resume is recognised by its offset and skipped.
+to record. The consumer thread keeps fetching, and pauses a partition
+(``Consumer.pause``) once ``batch_size`` of its messages are fetched but unfinished,
+resuming it at half: librdkafka hands over fetched messages a partition's chunk at a
+time, so a buffer bounded in total would fill with one partition and leave the other
+K - 1 slots empty; bounded per partition, every partition with messages has some queued,
+and the consumer thread goes on polling (rebalances are served at once) even when every
+handler is slow. A message fetched again after a resume is recognised by its offset and
+skipped.
 
 Why not ``confluent_kafka.aio.AIOConsumer`` (confluent-kafka 2.16): it runs every
 ``Consumer`` call (``consume``, ``commit``, ``committed``) in a thread pool and the
@@ -80,8 +82,8 @@ from .runner import POLL_TIMEOUT, ConsumerRunner, TopicPartition, logger
 
 __all__ = ["AsyncConsumerRunner"]
 
-#: How long ``consume`` waits for more while messages are in flight: short, so finished
-#: messages are recorded and the buffer refilled without a ``POLL_TIMEOUT`` of idling.
+#: How long ``consume`` waits for a message while others are in flight: short, so finished
+#: messages are recorded (and paused partitions resumed) without a ``POLL_TIMEOUT`` of idling.
 FETCH_WAIT = 0.01
 
 T = TypeVar("T")
@@ -103,9 +105,8 @@ class AsyncConsumerRunner(ConsumerRunner):
     ) -> None:
         super().__init__(group, handlers, stop, kafka=kafka)
         self.in_flight = group_settings(group, self.kafka).in_flight
-        self.capacity = max(self.batch_size, self.in_flight)
-        #: A partition holding this many outstanding messages is paused (see module doc).
-        self.share = self.capacity if self.in_flight == 1 else -(-self.capacity // self.in_flight)
+        #: A partition holding this many unfinished messages is paused, resumed at half.
+        self.share = max(self.batch_size, 2)
         self._calls: dict[str, Callable[[Message], Any]] = {
             topic: entry.func if entry.is_async else sync_to_async(entry.func)
             for topic, entry in self.handlers.items()
@@ -139,13 +140,25 @@ class AsyncConsumerRunner(ConsumerRunner):
         while not self.stop.is_set():
             if self._failure is not None:
                 raise self._failure
-            if self._total <= self.capacity // 2:
-                wait = POLL_TIMEOUT if self._total == 0 else FETCH_WAIT
-                self._dispatch(consumer.consume(self.capacity - self._total, wait))
-                self._collect(0)
-            else:
-                self._collect(POLL_TIMEOUT)
+            self._dispatch(self._fetch(consumer, self.batch_size))
+            self._collect(0)
             self._tick()
+
+    def _fetch(self, consumer: Any, room: int) -> list:
+        """Up to ``room`` messages: what librdkafka has queued, else the first to arrive.
+
+        ``consume(n, timeout)`` waits until it has ``n`` messages or the timeout passed,
+        so a partly filled queue would cost a whole timeout of idle slots; instead take
+        what is queued without waiting, and if nothing is, wait for one message only
+        (``POLL_TIMEOUT`` when idle, ``FETCH_WAIT`` while messages are in flight).
+        """
+        batch = consumer.consume(room, 0)
+        if batch:
+            return batch
+        batch = consumer.consume(1, POLL_TIMEOUT if self._total == 0 else FETCH_WAIT)
+        if batch and room > 1:
+            batch.extend(consumer.consume(room - 1, 0))
+        return batch
 
     def _dispatch(self, batch: list) -> None:
         """Hand the fetched messages to the loop; pause partitions past their share."""
@@ -165,14 +178,13 @@ class AsyncConsumerRunner(ConsumerRunner):
             return
         self._total += len(accepted)
         self._event_loop.call_soon_threadsafe(self._dispatcher.accept, accepted)
-        if self.share < self.capacity:
-            full = {
-                (raw.topic(), raw.partition())
-                for raw in accepted
-                if self._outstanding[(raw.topic(), raw.partition())] >= self.share
-            } - self._paused
-            if full:
-                self._pause_or_resume(full, pause=True)
+        full = {
+            (raw.topic(), raw.partition())
+            for raw in accepted
+            if self._outstanding[(raw.topic(), raw.partition())] >= self.share
+        } - self._paused
+        if full:
+            self._pause_or_resume(full, pause=True)
 
     def _collect(self, timeout: float) -> None:
         """Record the messages the loop finished (waiting up to ``timeout`` for one)."""

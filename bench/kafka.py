@@ -107,6 +107,16 @@ COMMIT_INTERVAL = 1.0
 #: Longest a consumer round may take (group join included) before it is an error.
 CONSUME_TIMEOUT = 120.0
 FLUSH_TIMEOUT = 120.0
+#: The I/O-bound handler's wait, and the partitions its topic has (>= the largest K).
+IO_SECONDS = 0.005
+IO_PARTITIONS = 16
+#: Variant -> (its consumer group, configured with that in_flight; the sync one ignores it).
+IO_GROUPS = {
+    "sync": ("bench-io-sync", 1),
+    "async K=1": ("bench-io-k1", 1),
+    "async K=4": ("bench-io-k4", 4),
+    "async K=16": ("bench-io-k16", 16),
+}
 
 
 def _document(size: int = MESSAGE_BYTES) -> dict[str, Any]:
@@ -154,6 +164,7 @@ def _setup_django(bootstrap_servers: str) -> None:
                     "session.timeout.ms": SESSION_TIMEOUT_MS,
                     "heartbeat.interval.ms": HEARTBEAT_INTERVAL_MS,
                 },
+                "groups": {group: {"in_flight": k} for group, k in IO_GROUPS.values()},
             },
         },
     )
@@ -435,15 +446,49 @@ class _Sink:
         self.started = self.ended = 0.0
         self.cpu_started = self.cpu_ended = 0.0
 
-    def __call__(self, message: Any) -> None:
-        self.count += 1
-        if self.count == 1:
+    def _enter(self) -> None:
+        if not self.started:
             self.started = time.perf_counter()
             self.cpu_started = time.process_time()
+
+    def _leave(self) -> None:
+        self.count += 1
         if self.count == self.expected:
             self.ended = time.perf_counter()
             self.cpu_ended = time.process_time()
             self.stop.set()
+
+    def __call__(self, message: Any) -> None:
+        self._enter()
+        self._leave()
+
+
+class _AsyncSink(_Sink):
+    """The same no-op as an ``async def`` (its group gets the async runner)."""
+
+    async def __call__(self, message: Any) -> None:  # type: ignore[override]
+        self._enter()
+        self._leave()
+
+
+class _SleepingSink(_Sink):
+    """I/O-bound work done synchronously: ``time.sleep(IO_SECONDS)``."""
+
+    def __call__(self, message: Any) -> None:
+        self._enter()
+        time.sleep(IO_SECONDS)
+        self._leave()
+
+
+class _AwaitingSink(_Sink):
+    """The same I/O-bound work in an ``async def``: ``await asyncio.sleep(IO_SECONDS)``."""
+
+    async def __call__(self, message: Any) -> None:  # type: ignore[override]
+        import asyncio
+
+        self._enter()
+        await asyncio.sleep(IO_SECONDS)
+        self._leave()
 
 
 def _raw_careful(group: str, topic: str, sink: _Sink, stop: threading.Event) -> None:
@@ -496,10 +541,13 @@ def _raw_bare(group: str, topic: str, sink: _Sink, stop: threading.Event) -> Non
 
 
 def _runner(group: str, topic: str, sink: _Sink, stop: threading.Event) -> None:
+    """``ConsumerRunner``, or ``AsyncConsumerRunner`` when the sink is a coroutine function
+    (the choice ``manage.py axiomod_consume`` makes, by ``supervisor.runner_class``)."""
     from axiomod_messaging.registry import Handler
-    from axiomod_messaging.runner import ConsumerRunner
+    from axiomod_messaging.supervisor import runner_class
 
-    runner = ConsumerRunner(group, {topic: Handler(topic, sink, group_name=group)}, stop)
+    handlers = {topic: Handler(topic, sink, group_name=group)}
+    runner = runner_class(handlers)(group, handlers, stop)
     runner.run()
     if runner.error is not None:
         raise RuntimeError(f"the runner failed: {runner.error!r}") from runner.error
@@ -508,14 +556,23 @@ def _runner(group: str, topic: str, sink: _Sink, stop: threading.Event) -> None:
 _CONSUMERS: dict[str, Callable[[str, str, _Sink, threading.Event], None]] = {
     "raw poll loop": _raw_careful,
     "runner": _runner,
+    "async runner": _runner,
     "bare poll loop": _raw_bare,
 }
+_SINKS: dict[str, type[_Sink]] = {"async runner": _AsyncSink}
 
 
-def _consume_once(name: str, topic: str, messages: int, round_index: int) -> _Sink:
+def _consume_once(
+    name: str,
+    topic: str,
+    messages: int,
+    round_index: int,
+    group: str | None = None,
+    sink_class: type[_Sink] | None = None,
+) -> _Sink:
     stop = threading.Event()
-    sink = _Sink(messages, stop)
-    group = f"bench-{name.replace(' ', '-')}-{round_index}-{os.urandom(3).hex()}"
+    sink = (sink_class or _SINKS.get(name, _Sink))(messages, stop)
+    group = group or f"bench-{name.replace(' ', '-')}-{round_index}-{os.urandom(3).hex()}"
     watchdog = threading.Timer(CONSUME_TIMEOUT, stop.set)
     watchdog.daemon = True
     watchdog.start()
@@ -588,6 +645,75 @@ def _consumer(
         ("bare poll loop (poll only, no decoding, no commits)", samples["bare poll loop"]),
         ("axiomod ConsumerRunner, json serializer", samples["runner"]),
     )
+    yield _throughput(
+        "kafka.consume.async_noop",
+        ("axiomod ConsumerRunner, no-op def handler", samples["runner"]),
+        (
+            "axiomod AsyncConsumerRunner, no-op async def handler, in_flight 1",
+            samples["async runner"],
+        ),
+    )
+
+
+# --------------------------------------------------------------------------- 3. I/O-bound
+
+
+def _fill_partitions(
+    producer: Any, topic: str, value: bytes, messages: int, partitions: int
+) -> None:
+    for i in range(messages):
+        producer.produce(topic, value, partition=i % partitions)
+        producer.poll(0)
+    left = producer.flush(FLUSH_TIMEOUT)
+    if left:
+        raise RuntimeError(f"pre-producing {topic}: {left} messages undelivered")
+
+
+def _io_bound(topics: _Topics, messages: int, rounds: int) -> Iterator[Figure]:
+    """The 5 ms handler: sync on ConsumerRunner vs async with K in flight (see the doc)."""
+    import confluent_kafka
+
+    from axiomod_messaging.clients import producer_config
+
+    value = json.dumps(_document(), separators=(",", ":")).encode()
+    filler = confluent_kafka.Producer(producer_config())
+    names = list(IO_GROUPS)
+    samples = {name: Samples(items=messages) for name in names}
+    say(
+        f"kafka: I/O-bound handler ({IO_SECONDS * 1000:g} ms), {len(names)} variants x {rounds} "
+        f"rounds x {messages:,} messages over {IO_PARTITIONS} partitions (a group join each)"
+    )
+    try:
+        for index, order in _turns(names, rounds, 0):
+            topic = topics.broker.create_topic(
+                topics.broker.unique_topic("bench-io"), partitions=IO_PARTITIONS
+            )
+            _fill_partitions(filler, topic, value, messages, IO_PARTITIONS)
+            for name in order:
+                group, _ = IO_GROUPS[name]
+                sink_class = _AwaitingSink if name.startswith("async") else _SleepingSink
+                sink = _consume_once("runner", topic, messages, index, group, sink_class)
+                samples[name].add("seconds", sink.ended - sink.started)
+                samples[name].add("cpu", sink.cpu_ended - sink.cpu_started)
+            say(
+                f"kafka: I/O-bound round {index + 1}: "
+                + ", ".join(f"{n} {samples[n].rate('seconds', 'last'):,.0f}/s" for n in order)
+            )
+    finally:
+        filler.flush(FLUSH_TIMEOUT)
+    baseline = (f"ConsumerRunner, def handler: time.sleep({IO_SECONDS})", samples["sync"])
+    for name, (_, in_flight) in IO_GROUPS.items():
+        if name != "sync":
+            yield _throughput(
+                f"kafka.consume.io_async_k{in_flight}",
+                baseline,
+                (
+                    f"AsyncConsumerRunner, async def: await asyncio.sleep({IO_SECONDS}), "
+                    f"in_flight {in_flight}",
+                    samples[name],
+                ),
+                extra={"partitions": IO_PARTITIONS, "handler_seconds": IO_SECONDS},
+            )
 
 
 # --------------------------------------------------------------------------- profiling
@@ -628,6 +754,9 @@ def run(options: Options) -> Iterator[Figure]:
     parser.add_argument("--consumer-rounds", type=int, default=None)
     parser.add_argument("--skip-producer", action="store_true")
     parser.add_argument("--skip-consumer", action="store_true")
+    parser.add_argument("--skip-io", action="store_true")
+    parser.add_argument("--io-messages", type=int, default=None)
+    parser.add_argument("--io-rounds", type=int, default=None)
     parser.add_argument("--profile", type=Path, default=None, metavar="DIR")
     args = parser.parse_args(list(options.extra))
     messages, rounds = options.sizes(number=100_000, rounds=5, quick_number=2_000, quick_rounds=1)
@@ -647,6 +776,10 @@ def run(options: Options) -> Iterator[Figure]:
             yield from _producer(broker, topics, messages, rounds, warmup, args.profile)
         if not args.skip_consumer:
             yield from _consumer(topics, messages, consumer_rounds, warmup, args.profile)
+        if not args.skip_io:
+            io_messages = args.io_messages or (200 if options.quick else 800)
+            io_rounds = args.io_rounds or (1 if options.quick else 2)
+            yield from _io_bound(topics, io_messages, io_rounds)
     finally:
         if topics is not None:
             topics.close()
