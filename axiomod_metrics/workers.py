@@ -27,9 +27,10 @@ it is imported):
   uvicorn restarts later see the same marker and keep everything, so the counts of a
   worker that died stay (compaction folds them into the archive, :mod:`.multiprocess`).
   A pid alone is not enough: in a container uvicorn is pid 1 on every start.
-* **Too late.** If prometheus_client was imported, in single-process mode, before the
-  switch could run (a settings module or ``asgi.py`` that imports it), the worker refuses
-  to start with a message saying what to do, rather than undercount silently.
+* **Imported early.** If prometheus_client was imported before the switch (a settings
+  module or ``asgi.py`` that imports it), its value class is switched too, as long as no
+  metric was created yet; if one was, the worker refuses to start with a message saying
+  what to do, rather than undercount silently.
 
 The module imports only the standard library (importing prometheus_client here would
 defeat its purpose). Looked at first: prometheus_client has no helper for choosing or
@@ -222,13 +223,46 @@ def _prometheus_single_process() -> bool:
     return values is not None and values.ValueClass is values.MutexValue
 
 
+#: What prometheus_client's default registry holds before any metric is created.
+_OWN_FAMILIES = ("process_", "python_gc_", "python_info")
+
+
+def _switch_imported_prometheus(pid: int, server: str) -> None:
+    """prometheus_client is imported already (a settings module, the top of ``asgi.py``):
+    switch its value class now, if no metric holds an in-memory value yet.
+
+    A metric reads ``prometheus_client.values.ValueClass`` when it is created (0.26,
+    ``metrics.py``), and ``values.get_value_class()`` is what its import ran: calling it
+    again with the variable set is that import, a little later. Metrics already created
+    would stay in memory, invisible to the scrape: then refuse to start, naming them.
+    """
+    from prometheus_client import REGISTRY, values
+
+    created = sorted(
+        family.name for family in REGISTRY.collect() if not family.name.startswith(_OWN_FAMILIES)
+    )
+    if created:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            f"This process is one of several workers ({server}, supervisor pid {pid}), "
+            "but metrics were created before axiomod could switch prometheus_client to "
+            f"multiprocess mode ({', '.join(created[:5])}): they would count in this "
+            "worker alone. Set "
+            f"{ENV} to an empty directory in the server's environment, or create metrics "
+            "only once the application is loaded (axiomod_metrics.counter() etc. in your "
+            "modules are fine: they are created lazily)."
+        )
+    values.ValueClass = values.get_value_class()
+
+
 def enable_for_this_worker() -> str | None:
     """Switch this worker to multiprocess mode in its server's directory; the directory.
 
     Call before ``django.setup()``. Does nothing (None) in a single server process,
     under gunicorn with axiomod's config, or once the apps are loaded (a second load in
-    one process changes nothing). Raises ``ImproperlyConfigured`` when prometheus_client
-    was imported too early, in single-process mode, for this worker to switch.
+    one process changes nothing). Raises ``ImproperlyConfigured`` when metrics were
+    created, in memory, before this worker could switch.
     """
     from django.apps import apps
 
@@ -236,17 +270,6 @@ def enable_for_this_worker() -> str | None:
     if found is None or apps.ready or not _metrics_installed():
         return None
     pid, server = found
-    if _prometheus_single_process():
-        from django.core.exceptions import ImproperlyConfigured
-
-        raise ImproperlyConfigured(
-            f"This process is one of several workers ({server}, supervisor pid {pid}), "
-            "but prometheus_client was imported before axiomod could switch it to "
-            "multiprocess mode: each worker would count alone and a scrape would show one "
-            f"worker's numbers. Set {ENV} to an empty directory in the server's "
-            "environment, or import prometheus_client only after get_asgi_application() / "
-            "get_wsgi_application() (not in settings or at the top of asgi.py/wsgi.py)."
-        )
     path = os.environ.get(ENV)
     default = not path
     if default:
@@ -259,6 +282,8 @@ def enable_for_this_worker() -> str | None:
         logger.info("metrics: %s, multiprocess mode in %s (emptied for this run)", server, path)
         if default:
             _remove_dead_default_dirs(Path(path))
+    if _prometheus_single_process():
+        _switch_imported_prometheus(pid, server)
     return path
 
 
