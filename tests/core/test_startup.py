@@ -52,7 +52,7 @@ def test_server_entry_point_fails_at_import_not_at_first_request(entry):
 def test_server_entry_point_loads_with_valid_settings(entry):
     result = load_entry_point(entry, "example.settings")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() in {"WSGIHandler", "ASGIHandler"}
+    assert result.stdout.strip() in {"WSGIHandler", "AxiomodASGIHandler"}
 
 
 def test_the_stable_entry_paths_re_export_the_composition_root():
