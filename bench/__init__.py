@@ -22,4 +22,5 @@ BENCHMARKS: dict[str, str] = {
     "kafka": "bench.kafka",
     "jobs": "bench.jobs",
     "grpc": "bench.grpc",
+    "asgi": "bench.asgi",
 }
