@@ -12,5 +12,5 @@ DEBUG = True
 ROOT_URLCONF = "tests.asgi.urls"
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.asgi.apps.AsgiTestsConfig"]
 if os.environ.get("ASGI_TESTS_SYNC_ONLY_MIDDLEWARE") == "1":
-    MIDDLEWARE = [*MIDDLEWARE, "tests.asgi.urls.SyncOnlyMiddleware"]
+    MIDDLEWARE = [*MIDDLEWARE, "tests.asgi.middleware.SyncOnlyMiddleware"]
 LOGGING = {**LOGGING, "loggers": {"django.request": {"level": "DEBUG"}}}

@@ -56,7 +56,7 @@ def test_no_middleware_is_adapted_between_sync_and_async(server, asgi_var_dir, t
     with uvicorn(env, tmp_path / "control.log") as control:
         assert control.request("GET", "/invoices/?limit=1").status == 200
         log = full_log(control)
-    line = "Asynchronous handler adapted for middleware tests.asgi.urls.SyncOnlyMiddleware."
+    line = "Asynchronous handler adapted for middleware tests.asgi.middleware.SyncOnlyMiddleware."
     assert line in log, log
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from typing import Any
 
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
@@ -41,18 +40,6 @@ async def awaits(request: HttpRequest, n: int) -> JsonResponse:
         span.set_attribute("test.n", n)
         await asyncio.sleep(0)
     return JsonResponse({"n": n, "count": count, "overlapped": overlapped})
-
-
-class SyncOnlyMiddleware:
-    """A middleware that can only run sync (Django's default for a plain class)."""
-
-    sync_capable, async_capable = True, False
-
-    def __init__(self, get_response: Any) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> Any:
-        return self.get_response(request)
 
 
 urlpatterns = [path("asgi/awaits/<int:n>/", awaits), *example_urlpatterns]
