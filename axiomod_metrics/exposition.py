@@ -28,7 +28,9 @@ __all__ = [
 
 logger = logging.getLogger("axiomod.metrics")
 
-#: Set by the gunicorn config when the master serves the port, so workers don't try to.
+#: Set by the gunicorn config when the master serves the port (and by a Celery worker's
+#: main process), so workers don't try to. Without it, in multiprocess mode, the workers
+#: elect one of them (:func:`start_metrics_server`).
 PORT_OWNER_ENV = "AXIOMOD_METRICS_PORT_OWNER"
 
 

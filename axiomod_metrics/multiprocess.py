@@ -1,7 +1,8 @@
 """prometheus_client multiprocess mode, with dead workers' files compacted.
 
-With gunicorn or Celery prefork, each worker process writes its samples to
-``$PROMETHEUS_MULTIPROC_DIR/<type>_<pid>.db`` and a scrape merges every file. Upstream,
+With gunicorn, uvicorn's ``--workers`` (:mod:`.workers`) or Celery prefork, each worker
+process writes its samples to ``$PROMETHEUS_MULTIPROC_DIR/<type>_<pid>.db`` and a scrape
+merges every file. Upstream,
 the files of dead workers stay for ever (``mark_process_dead`` removes only the
 ``live*`` gauge files), so with ``max_requests`` restarts a directory collects thousands
 of files and scrapes slow down to seconds (prometheus/client_python#568 and #443).

@@ -23,7 +23,8 @@ process, labelled ``pid`` so that ``sum``/``max`` aggregate them:
 
 The processes are those whose files are in the directory (every worker that recorded a
 metric or started the GC recorder), the scraping process itself, and the gunicorn master
-when the scrape runs in it or in one of its workers. A pid that is gone has no series.
+(or the supervisor of uvicorn's workers, :mod:`.workers`) when the scrape runs in it or in
+one of its workers. A pid that is gone has no series.
 """
 
 from __future__ import annotations

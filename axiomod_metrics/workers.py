@@ -50,6 +50,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "ENV",
@@ -101,6 +102,22 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _on_stack(module: str, qualname: str) -> bool:
+    """Whether ``module.qualname`` (a function) is running further up this stack."""
+    target: Any = sys.modules.get(module)
+    for part in qualname.split("."):
+        target = getattr(target, part, None)
+    code = getattr(target, "__code__", None)
+    if code is None:
+        return False
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code is code:
+            return True
+        frame = frame.f_back
+    return False
+
+
 def _gunicorn_master() -> int | None:
     """gunicorn's master pid when this is gunicorn run without axiomod's config module.
 
@@ -109,17 +126,9 @@ def _gunicorn_master() -> int | None:
     the stack, as gunicorn sets nothing a worker could tell the two apart by (its
     ``SERVER_SOFTWARE`` is set in both, ``GUNICORN_PID`` only on re-exec).
     """
-    arbiter = sys.modules.get("gunicorn.arbiter")
-    if arbiter is None or os.environ.get(GUNICORN_MASTER_ENV):
+    if "gunicorn.arbiter" not in sys.modules or os.environ.get(GUNICORN_MASTER_ENV):
         return None
-    setup = getattr(getattr(arbiter, "Arbiter", None), "setup", None)
-    code = getattr(setup, "__code__", None)
-    frame = sys._getframe()
-    while frame is not None:
-        if frame.f_code is code:
-            return os.getpid()
-        frame = frame.f_back
-    return os.getppid()
+    return os.getpid() if _on_stack("gunicorn.arbiter", "Arbiter.setup") else os.getppid()
 
 
 def supervisor() -> tuple[int, str] | None:
@@ -133,6 +142,11 @@ def supervisor() -> tuple[int, str] | None:
     master = _gunicorn_master()
     if master is not None:
         return master, "gunicorn without axiomod.gunicorn_config"
+    if _on_stack("hypercorn.run", "run"):
+        # hypercorn's supervisor loads the application itself with --reload (to watch its
+        # files): it switches too, so its serving_started elects it for the metrics port,
+        # which it then serves with every worker's numbers.
+        return os.getpid(), "hypercorn --workers"
     parent = multiprocessing.parent_process()
     if parent is None or parent.pid is None:
         return None
@@ -142,8 +156,11 @@ def supervisor() -> tuple[int, str] | None:
     config = (getattr(multiprocessing.current_process(), "_kwargs", None) or {}).get("config")
     if getattr(config, "should_reload", False):
         return None
-    server = "uvicorn --workers" if "uvicorn" in sys.modules else "multiprocessing workers"
-    return parent.pid, server
+    if "uvicorn" in sys.modules:
+        return parent.pid, "uvicorn --workers"
+    if "hypercorn" in sys.modules:
+        return parent.pid, "hypercorn --workers"
+    return parent.pid, "multiprocessing workers"
 
 
 def run_key(pid: int) -> str:

@@ -250,10 +250,21 @@ def test_a_stale_directory_from_an_earlier_run_does_not_add(service_env, tmp_pat
     stale_directory(directory, service_env)
     env = {**service_env, "PROMETHEUS_MULTIPROC_DIR": str(directory)}
     with uvicorn(env, tmp_path / "uvicorn.log") as running:
-        wait_for_startups(running)
+        pids = wait_for_startups(running)
         send(running, 20, 0)
         for _ in range(4):
             assert value(scrape(running.url("/metrics")), LIST) == 20
+        # health_check_status is a "livemostrecent" gauge: one file per worker that ran
+        # the checks (the probe is answered by the worker that accepts it).
+        for _ in range(8):
+            assert running.request("GET", "/ready").status == 200
+        live = {p.name for p in directory.glob("gauge_livemostrecent_*.db")}
+        assert live
+    # A clean stop (lifespan shutdown, serving_stopped): each worker dropped its live
+    # gauges itself, uvicorn's supervisor running no code of ours; its counts stay.
+    assert not list(directory.glob("gauge_live*.db")), live
+    assert {int(p.stem.rsplit("_", 1)[1]) for p in directory.glob("counter_[0-9]*.db")} == pids
+    assert "Application shutdown complete." in running.log()
 
 
 def test_gunicorn_without_axiomod_config_still_counts_every_worker(service_env, tmp_path):
