@@ -141,4 +141,5 @@ def test_a_single_process_server_that_forks_warns_in_the_child(tmp_path):
 
 def test_nothing_switches_in_a_single_process(monkeypatch):
     monkeypatch.delenv(workers.GUNICORN_MASTER_ENV, raising=False)
+    monkeypatch.delitem(sys.modules, "gunicorn.arbiter", raising=False)
     assert workers.supervisor() is None  # pytest: neither a spawned nor a gunicorn worker
