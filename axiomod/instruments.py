@@ -5,7 +5,7 @@ Every app records its metrics through this module, never through ``axiomod_metri
     from axiomod import instruments
 
     REFRESHES = instruments.counter("oidc_refresh_total", "Fetches.", ["kind", "status"])
-    LAG = instruments.gauge("kafka_consumer_lag", "Behind.", ["topic"], multiprocess_mode="max")
+    LAG = instruments.gauge("kafka_consumer_lag", "Behind.", ["topic"], multiprocess_mode="livemax")
     QUERIES = instruments.histogram("db_query_seconds", "Time.", ["alias"], buckets=(0.001, 0.01))
 
     REFRESHES.labels("jwks", "ok").inc()

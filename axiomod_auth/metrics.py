@@ -21,13 +21,13 @@ AGE = instruments.gauge(
     "oidc_cache_age_seconds",
     "Age of the cached OIDC document being served.",
     ["kind"],
-    multiprocess_mode="max",
+    multiprocess_mode="livemax",
 )
 FETCHED = instruments.gauge(
     "oidc_cache_fetched_timestamp_seconds",
     "Unix time the cached OIDC document was fetched.",
     ["kind"],
-    multiprocess_mode="max",
+    multiprocess_mode="livemax",
 )
 VERIFICATIONS = instruments.counter(
     "oidc_token_verifications_total",

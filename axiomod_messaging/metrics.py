@@ -54,7 +54,7 @@ LAG = instruments.gauge(
     "kafka_consumer_lag",
     "Messages between a partition's end and the consumer's handled offset.",
     ["topic", "partition", "group"],
-    multiprocess_mode="max",
+    multiprocess_mode="livemax",
 )
 #: The families :meth:`ConsumerMetrics.child` names (labels: topic, group, then the rest).
 _FAMILIES: dict[str, instruments.Instrument] = {

@@ -164,3 +164,22 @@ def test_an_empty_file_of_a_dead_worker_is_compacted_away(directory):
     (directory / "counter_999999999.db").touch()  # died before growing its file
     assert values(directory)["jobs_total{queue=default}"] == 3
     assert "counter_999999999.db" not in db_files(directory)
+
+
+def test_no_shipped_gauge_keeps_a_dead_workers_value():
+    # A "max"/"min"/"sum"/"mostrecent" gauge is folded into the archive when its worker
+    # dies and reports that last value for ever: a dead worker's OIDC cache age or Kafka
+    # lag would hold an alert on. Gauges that describe running processes use live* modes.
+    import importlib
+
+    from axiomod import instruments
+
+    for module in ("axiomod.db.instrumentation", "axiomod_auth.metrics",
+                   "axiomod_health.metrics", "axiomod_messaging.metrics"):  # fmt: skip
+        importlib.import_module(module)  # declares its instruments
+
+    gauges = {i.name: i.options["multiprocess_mode"] for i in list(instruments._instruments)
+              if isinstance(i, instruments.Gauge) and i.name.split("_")[0] in
+              ("oidc", "kafka", "health", "db")}  # fmt: skip
+    assert {"oidc_cache_age_seconds", "kafka_consumer_lag"} <= gauges.keys()
+    assert {name: mode for name, mode in gauges.items() if not mode.startswith("live")} == {}
