@@ -29,17 +29,22 @@ dependency for what is one ``if`` and a loop over two messages.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import django
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
 
+from axiomod.db.config import persistent_under_asgi
 from axiomod.process.startup import ensure_valid_configuration_to_serve
 from axiomod.signals import serving_started, serving_stopped
 from axiomod_metrics.workers import enable_for_this_worker
 
 __all__ = ["AxiomodASGIHandler", "get_asgi_application"]
+
+logger = logging.getLogger("axiomod.db")
 
 
 class AxiomodASGIHandler(ASGIHandler):
@@ -121,6 +126,8 @@ def get_asgi_application() -> AxiomodASGIHandler:
     enable_for_this_worker()
     django.setup(set_prefix=False)
     ensure_valid_configuration_to_serve()
+    for warning in persistent_under_asgi(settings.DATABASES):
+        logger.warning("%s", warning)
     handler = AxiomodASGIHandler()
     serving_started.send(sender="asgi")
     return handler
