@@ -24,14 +24,18 @@ the thread that polls, the lag gauge). It hands each fetched batch to the **loop
 which runs one asyncio event loop: a worker task per partition with queued messages takes
 them one at a time, each holding one of K slots (an ``asyncio.Semaphore``) while it runs
 the handler. Each finished message comes back on a ``queue.SimpleQueue`` with the offset
-to record. The consumer thread keeps fetching, and pauses a partition
+to record. With K > 1 the consumer thread keeps fetching, and pauses a partition
 (``Consumer.pause``) once ``batch_size`` of its messages are fetched but unfinished,
 resuming it at half: librdkafka hands over fetched messages a partition's chunk at a
 time, so a buffer bounded in total would fill with one partition and leave the other
 K - 1 slots empty; bounded per partition, every partition with messages has some queued,
 and the consumer thread goes on polling (rebalances are served at once) even when every
-handler is slow. A message fetched again after a resume is recognised by its offset and
-skipped.
+handler is slow. A resumed partition is fetched again from the broker, a round trip per
+``batch_size / 2`` messages of it: nothing next to handlers that wait, which is what K > 1
+is for. With K = 1 nothing is paused: the consumer fetches while at most half of
+``batch_size`` messages are unfinished, and otherwise waits for them, as the sync runner
+waits for its handler. A message fetched again after a resume is recognised by its
+offset and skipped.
 
 Why not ``confluent_kafka.aio.AIOConsumer`` (confluent-kafka 2.16): it runs every
 ``Consumer`` call (``consume``, ``commit``, ``committed``) in a thread pool and the
@@ -66,7 +70,7 @@ import inspect
 import queue
 import threading
 import time
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from asgiref.sync import sync_to_async
@@ -75,9 +79,7 @@ from django.db import close_old_connections
 from axiomod.db.routers import reset_pin
 
 from .clients import group_settings
-from .conf import KafkaSettings
 from .message import Message
-from .registry import Handler
 from .runner import POLL_TIMEOUT, ConsumerRunner, TopicPartition, logger
 
 __all__ = ["AsyncConsumerRunner"]
@@ -95,18 +97,14 @@ Outcome = tuple[TopicPartition, int | None, int]
 class AsyncConsumerRunner(ConsumerRunner):
     """A :class:`ConsumerRunner` that awaits coroutine handlers on its own event loop."""
 
-    def __init__(
-        self,
-        group: str,
-        handlers: Mapping[str, Handler],
-        stop: threading.Event,
-        *,
-        kafka: KafkaSettings | None = None,
-    ) -> None:
-        super().__init__(group, handlers, stop, kafka=kafka)
-        self.in_flight = group_settings(group, self.kafka).in_flight
-        #: A partition holding this many unfinished messages is paused, resumed at half.
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """The arguments of :class:`ConsumerRunner`; ``in_flight`` is the group's setting."""
+        super().__init__(*args, **kwargs)
+        self.in_flight = group_settings(self.group, self.kafka).in_flight
+        #: With K > 1, a partition holding this many unfinished messages is paused,
+        #: resumed at half; with K = 1 the consumer fetches while it holds at most half.
         self.share = max(self.batch_size, 2)
+        self.pausing = self.in_flight > 1
         self._calls: dict[str, Callable[[Message], Any]] = {
             topic: entry.func if entry.is_async else sync_to_async(entry.func)
             for topic, entry in self.handlers.items()
@@ -140,8 +138,11 @@ class AsyncConsumerRunner(ConsumerRunner):
         while not self.stop.is_set():
             if self._failure is not None:
                 raise self._failure
-            self._dispatch(self._fetch(consumer, self.batch_size))
-            self._collect(0)
+            if self.pausing or self._total <= self.share // 2:
+                self._dispatch(self._fetch(consumer, self.batch_size))
+                self._collect()
+            else:
+                self._collect(POLL_TIMEOUT)
             self._tick()
 
     def _fetch(self, consumer: Any, room: int) -> list:
@@ -178,6 +179,8 @@ class AsyncConsumerRunner(ConsumerRunner):
             return
         self._total += len(accepted)
         self._event_loop.call_soon_threadsafe(self._dispatcher.accept, accepted)
+        if not self.pausing:
+            return
         full = {
             (raw.topic(), raw.partition())
             for raw in accepted
@@ -186,10 +189,11 @@ class AsyncConsumerRunner(ConsumerRunner):
         if full:
             self._pause_or_resume(full, pause=True)
 
-    def _collect(self, timeout: float) -> None:
-        """Record the messages the loop finished (waiting up to ``timeout`` for one)."""
+    def _collect(self, timeout: float = 0.0) -> None:
+        """Record the messages the loop finished (waiting up to ``timeout`` for one);
+        resume partitions drained to half."""
         try:
-            outcome = self._outcomes.get(timeout=timeout or None, block=bool(timeout))
+            outcome = self._outcomes.get(block=timeout > 0, timeout=timeout or None)
         except queue.Empty:
             return
         recorded = False
@@ -238,7 +242,7 @@ class AsyncConsumerRunner(ConsumerRunner):
         """Let the messages in flight finish, record them; then the parent commits, closes."""
         try:
             self._on_call(self._dispatcher.finish())
-            self._collect(0)
+            self._collect()
         finally:
             super()._close()
 
@@ -248,17 +252,18 @@ class AsyncConsumerRunner(ConsumerRunner):
 
     def _on_revoke(self, consumer: Any, partitions: list) -> None:
         """Await the revoked partitions' messages in flight, then the parent commits them."""
-        keys = [(tp.topic, tp.partition) for tp in partitions]
-        self._on_call(self._dispatcher.leave(keys, wait=True))
-        self._collect(0)
+        self._leave(partitions, wait=True)
         super()._on_revoke(consumer, partitions)
-        self._reset(keys)
 
     def _on_lost(self, consumer: Any, partitions: list) -> None:
-        keys = [(tp.topic, tp.partition) for tp in partitions]
-        self._on_call(self._dispatcher.leave(keys, wait=False))
-        self._collect(0)
+        """Record nothing that finishes later on the lost partitions; the parent forgets."""
+        self._leave(partitions, wait=False)
         super()._on_lost(consumer, partitions)
+
+    def _leave(self, partitions: list, *, wait: bool) -> None:
+        keys = [(tp.topic, tp.partition) for tp in partitions]
+        self._on_call(self._dispatcher.leave(keys, wait=wait))
+        self._collect()
         self._reset(keys)
 
     def _reset(self, keys: list[TopicPartition]) -> None:
@@ -274,6 +279,10 @@ class AsyncConsumerRunner(ConsumerRunner):
         try:
             loop.run_forever()
         finally:
+            # A flush the last worker scheduled may still be running: let it end.
+            loop.run_until_complete(
+                asyncio.gather(*asyncio.all_tasks(loop), return_exceptions=True)
+            )
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.run_until_complete(loop.shutdown_default_executor())
             loop.close()
