@@ -1,4 +1,4 @@
-"""Benchmark ``kafka``: ``publish()`` and the consumer runner against raw confluent-kafka.
+"""Benchmark ``kafka``: ``publish()`` and the consumer runners against raw confluent-kafka.
 
 Everything runs against one loopback Tansu broker (Kafka protocol, in-memory storage),
 started by this benchmark with ``axiomod.testing.KafkaBroker`` (the binary
@@ -59,6 +59,24 @@ neither side starts spans. Every message is 1 KB: the same 1,024-byte JSON docum
      offsets; a synchronous commit before ``close()``.
    * ``bare poll loop`` (the floor, for reading): ``poll(1.0)``, the handler with the raw
      bytes, nothing else: no decoding, no commits.
+   * ``async runner``: ``AsyncConsumerRunner`` (what a group with an ``async def`` handler
+     runs on), ``in_flight`` 1, with the same no-op as an ``async def``. Reported against
+     ``runner`` (``kafka.consume.async_noop``): the event loop's cost per message (the
+     hand-over to the loop thread, the await, the outcome coming back), in msgs/s and
+     CPU per message (``extra``).
+
+3. I/O-bound handler (``kafka.consume.io_async_k{1,4,16}``): a fresh topic of 16
+   partitions (messages spread evenly) per round, read by four variants in turns, each
+   with its own consumer group (a fresh topic has no offsets, so each starts at the
+   beginning): ``ConsumerRunner`` with a ``def`` handler that does ``time.sleep(0.005)``
+   (the baseline: the same work done synchronously, one message at a time), and
+   ``AsyncConsumerRunner`` with an ``async def`` handler that does
+   ``await asyncio.sleep(0.005)``, with ``in_flight`` 1, 4 and 16. msgs/s from the first
+   handler call to the last message's end. Expected: K=1 about the baseline (asyncio's
+   timer overshoots 5 ms by a few tenths), K up to about K times it, less the partitions'
+   unequal backlog at the end. No warm-up round (each round costs a group join per
+   variant); ``--io-messages`` (default 800, 200 with ``--quick``), ``--io-rounds``
+   (default 2), ``--skip-io``.
 
 Both parts run their variants in turns, the order rotating every round (each variant
 goes first equally often), after one warm-up round that is discarded (none with
