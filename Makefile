@@ -28,9 +28,10 @@ run: install
 		example.wsgi:application --bind $(HOST):$(PORT) --workers $(WORKERS) \
 		--access-logfile - --graceful-timeout 20
 
-## make test: lint, format check, then the whole test suite.
+## make test: lint, format check, then the whole test suite (two pytest processes at
+## once, split by directory: see tests/lanes.py).
 test: install lint
-	$(BIN)/python -m pytest
+	$(BIN)/python tests/lanes.py
 
 lint: install
 	$(BIN)/ruff check .

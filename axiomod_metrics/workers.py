@@ -128,7 +128,32 @@ def _gunicorn_master() -> int | None:
     """
     if "gunicorn.arbiter" not in sys.modules or os.environ.get(GUNICORN_MASTER_ENV):
         return None
+    if _gunicorn_workers() == 1:
+        # One worker serves alone: single-process mode is exact and keeps exemplars, which
+        # multiprocess mode drops (the observability guide's advice for exemplars).
+        return None
     return os.getpid() if _on_stack("gunicorn.arbiter", "Arbiter.setup") else os.getppid()
+
+
+def _gunicorn_workers() -> int | None:
+    """``--workers`` of the gunicorn loading the application, read from its config.
+
+    The worker's ``init_process`` (or, with ``--preload``, the arbiter's ``setup``) is on
+    this stack with gunicorn's ``cfg`` on ``self``; None when it cannot be read (then the
+    process is treated as one of several, which is always safe).
+    """
+    package = getattr(sys.modules.get("gunicorn"), "__file__", None)
+    if package is None:
+        return None
+    directory = os.path.dirname(package) + os.sep
+    frame = sys._getframe(1)
+    while frame is not None:
+        cfg = getattr(frame.f_locals.get("self"), "cfg", None)
+        if frame.f_code.co_filename.startswith(directory) and cfg is not None:
+            workers = getattr(cfg, "workers", None)
+            return workers if isinstance(workers, int) else None
+        frame = frame.f_back
+    return None
 
 
 def supervisor() -> tuple[int, str] | None:
