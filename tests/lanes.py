@@ -21,6 +21,7 @@ Exit status: the first non-zero of the two.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -42,9 +43,8 @@ LANE_B = (
 )
 
 
-def commands(args: list[str]) -> dict[str, list[str]]:
-    """The pytest command of each lane."""
-    base = Path(tempfile.gettempdir()) / f"axiomod-lanes-{os.getpid()}"
+def commands(args: list[str], base: Path) -> dict[str, list[str]]:
+    """The pytest command of each lane, with its temporary directories under ``base``."""
     pytest = [sys.executable, "-m", "pytest", *args]
     lane_a = [*pytest, f"--basetemp={base / 'a'}"]
     lane_a += [f"--ignore={path}" for path in LANE_B]
@@ -53,7 +53,9 @@ def commands(args: list[str]) -> dict[str, list[str]]:
 
 
 def main(args: list[str]) -> int:
-    lanes = commands(args)
+    base = Path(tempfile.gettempdir()) / f"axiomod-lanes-{os.getpid()}"
+    base.mkdir(parents=True, exist_ok=True)  # pytest creates --basetemp, not its parents
+    lanes = commands(args, base)
     log = Path(tempfile.gettempdir()) / f"axiomod-lane-b-{os.getpid()}.log"
     statuses: dict[str, int] = {}
     with open(log, "wb") as output:
@@ -68,6 +70,7 @@ def main(args: list[str]) -> int:
     sys.stdout.buffer.write(log.read_bytes())
     sys.stdout.flush()
     log.unlink()
+    shutil.rmtree(base, ignore_errors=True)
     print(f"\n===== lanes: a exited {statuses['a']}, b exited {statuses['b']} =====")
     return next((status for status in statuses.values() if status), 0)
 
