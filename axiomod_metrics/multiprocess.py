@@ -29,6 +29,7 @@ from prometheus_client.mmap_dict import MmapedDict
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
 from . import process
+from .workers import alive as _alive
 from .workers import locked as _locked
 
 __all__ = [
@@ -56,16 +57,6 @@ def directory() -> str | None:
 
 def is_enabled() -> bool:
     return directory() is not None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _file_pid(name: str) -> int | None:

@@ -57,6 +57,7 @@ __all__ = [
     "LOCK_FILE",
     "PORT_LOCK_FILE",
     "SUPERVISOR_ENV",
+    "alive",
     "enable_for_this_worker",
     "locked",
     "run_key",
@@ -92,7 +93,8 @@ def locked(path: str, exclusive: bool) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether ``pid`` runs (another user's process counts: it exists)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -241,7 +243,7 @@ def _remove_dead_default_dirs(keep: Path) -> None:
     prefix = f"{DEFAULT_PREFIX}{os.getuid()}-"
     for candidate in keep.parent.glob(prefix + "*"):
         pid = candidate.name[len(prefix) :]
-        if candidate == keep or not pid.isdigit() or _alive(int(pid)):
+        if candidate == keep or not pid.isdigit() or alive(int(pid)):
             continue
         with contextlib.suppress(OSError):
             _check_private(candidate)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from example import settings as example_settings
 from tests.scaffold.project import Project, ruff
 
 pytestmark = pytest.mark.integration
@@ -31,22 +32,11 @@ VARIANTS = {"sync": [], "async": ["--async-views"]}
 
 #: The example service's stack (example/settings.py), so the views are judged behind the
 #: middlewares a real service runs, each of which must keep its answer for async views.
-STACK = """
+STACK = f"""
 import os
 
 INSTALLED_APPS += ["django.contrib.sessions", "axiomod_metrics", "axiomod_auth"]
-MIDDLEWARE = [
-    "axiomod_health.middleware.HealthProbeMiddleware",
-    "axiomod_metrics.middleware.MetricsMiddleware",
-    "axiomod.tracing.middleware.TracingMiddleware",
-    "axiomod.middleware.DomainErrorMiddleware",
-    "django.middleware.security.SecurityMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "axiomod_auth.bearer.BearerTokenMiddleware",
-]
+MIDDLEWARE = {example_settings.MIDDLEWARE!r}
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
 # One database file per script run, so every run starts from id 1.
 DATABASES["default"]["NAME"] = os.environ.get("SHOP_DB", DATABASES["default"]["NAME"])

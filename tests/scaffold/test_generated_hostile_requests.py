@@ -9,46 +9,29 @@ project's middleware stack.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.apps import apps
-from django.conf import settings as django_settings
-from django.db import connection
-from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from axiomod.devtools.scaffold import generate_module
 from tests.hostile_http import (
     assert_answered_in_json,
     content_types,
     headers,
-    ids,
     methods,
     object_bodies,
     query_strings,
     send,
 )
+from tests.scaffold import installed
+from tests.scaffold.installed import paths
 
 PACKAGE = "hostile_shop"
 MODULE = "gadgets"
 
-URLS = f"""\
-from django.urls import include, path
-
-from axiomod.views import handler400, handler403, handler404, handler500  # noqa: F401
-
-urlpatterns = [path("{MODULE}/", include("{PACKAGE}.{MODULE}.delivery.http.urls"))]
-"""
-
-PATHS = st.one_of(
-    st.just(f"/{MODULE}/"),
-    ids.map(lambda pk: f"/{MODULE}/{pk}/"),
-    st.sampled_from([f"/{MODULE}/abc/", f"/{MODULE}/-1/", f"/{MODULE}/%FF/"]),
-)
+PATHS = paths(MODULE)
 FIELDS = {"name": st.text(max_size=210)}
 HOSTILE = settings(
     max_examples=300,
@@ -59,38 +42,15 @@ HOSTILE = settings(
 
 @pytest.fixture(scope="module")
 def generated_package(tmp_path_factory) -> Iterator[Path]:
-    root = tmp_path_factory.mktemp("hostile")
-    (root / PACKAGE).mkdir()
-    (root / PACKAGE / "__init__.py").write_text("")
-    (root / PACKAGE / "urls.py").write_text(URLS)
-    generate_module(MODULE, package=PACKAGE, root=root)
-    sys.path.insert(0, str(root))
-    try:
+    with installed.generated_package(tmp_path_factory.mktemp("hostile"), PACKAGE, MODULE) as root:
         yield root
-    finally:
-        sys.path.remove(str(root))
-        for name in [name for name in sys.modules if name.startswith(PACKAGE)]:
-            del sys.modules[name]
 
 
 @pytest.fixture
 def generated_api(generated_package, transactional_db) -> Iterator[None]:
-    """The module installed and routed, with its table (created by the schema editor:
-    SQLite cannot change the schema inside the test transaction, hence transactional_db)."""
-    with override_settings(
-        INSTALLED_APPS=[*django_settings.INSTALLED_APPS, f"{PACKAGE}.{MODULE}"],
-        ROOT_URLCONF=f"{PACKAGE}.urls",
-    ):
-        models = apps.get_app_config(MODULE).get_models()
-        with connection.schema_editor() as editor:
-            for model in models:
-                editor.create_model(model)
-        try:
-            yield
-        finally:
-            with connection.schema_editor() as editor:
-                for model in apps.get_app_config(MODULE).get_models():
-                    editor.delete_model(model)
+    """The module installed and routed, with its table."""
+    with installed.installed_api(PACKAGE, MODULE):
+        yield
 
 
 def test_the_generated_api_answers(generated_api, client):
